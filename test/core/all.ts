@@ -1,0 +1,1 @@
+// Every core case file, imported once, so both runners see the same list.
