@@ -1,1 +1,5 @@
-// Every core case file, imported once, so both runners see the same list.
+// Every core case file, imported once, so both runners (ava and XS) see the same list.
+import './codec.cases.js';
+import './session.cases.js';
+import './client.cases.js';
+import './app.cases.js';

@@ -1,0 +1,3 @@
+import { test } from './harness.js';
+
+void test;
