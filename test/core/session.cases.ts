@@ -1,3 +1,597 @@
-import { test } from './harness.js';
+// Session scenarios driven by hand: a fake clock (plain numbers), a recording SessionEvents, and
+// broker packets written as literal bytes. Runs under ava and inside XS (no Node API here).
+import { test, Assert } from './harness.js';
+import {
+  Session, SessionOptions, SessionEvents, CONNECTING, HANDSHAKE, CONNECTED, WAITING, ENDED, FAILED,
+} from '../../src/session/session.js';
+import { MqttError } from '../../src/errors.js';
 
-void test;
+interface Msg { topic: string; payload: number[]; qos: number; retain: boolean; dup: boolean }
+
+class Recorder implements SessionEvents {
+  log: string[] = [];
+  opens = 0; closes = 0;
+  errors: MqttError[] = [];
+  msgs: Msg[] = [];
+  acks: number[] = [];
+  subacks: { id: number; codes: number[] }[] = [];
+  unsubacks: number[] = [];
+  connects: boolean[] = [];
+  disconnects: boolean[] = [];
+  onMessage: ((m: Msg) => void) | null = null;
+  onClose: (() => void) | null = null;
+  open(): void { this.opens++; this.log.push('open'); }
+  close(): void { this.closes++; this.log.push('close'); if (this.onClose) this.onClose(); }
+  connected(sp: boolean): void { this.connects.push(sp); this.log.push('connected'); }
+  message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
+    const m = { topic: topic, payload: Array.prototype.slice.call(payload) as number[], qos: qos, retain: retain, dup: dup };
+    this.msgs.push(m);
+    if (this.onMessage) this.onMessage(m);
+  }
+  published(id: number): void { this.acks.push(id); }
+  subscribed(id: number, codes: Uint8Array): void { this.subacks.push({ id: id, codes: Array.prototype.slice.call(codes) as number[] }); }
+  unsubscribed(id: number): void { this.unsubacks.push(id); }
+  error(e: MqttError): void { this.errors.push(e); this.log.push('error ' + e.code); }
+  disconnected(willReconnect: boolean): void { this.disconnects.push(willReconnect); this.log.push('disconnected'); }
+  codes(): string[] { return this.errors.map((e) => e.code); }
+}
+
+function make(o?: Partial<SessionOptions>): { s: Session; r: Recorder } {
+  const opts: SessionOptions = { clientId: 'dev1', random: () => 0 };
+  if (o) for (const k of Object.keys(o)) (opts as unknown as Record<string, unknown>)[k] = (o as Record<string, unknown>)[k];
+  const r = new Recorder();
+  return { s: new Session(opts, r), r: r };
+}
+
+// Everything the session wants written, one array per pull().
+function drain(s: Session): number[][] {
+  const out: number[][] = [];
+  for (let n = 0; n < 10000; n++) {
+    const len = s.pull();
+    if (len === 0) return out;
+    out.push(Array.prototype.slice.call(s.out.subarray(s.outStart, s.outEnd)) as number[]);
+  }
+  throw new Error('pull() never ran dry');
+}
+
+function flat(chunks: number[][]): number[] {
+  const all: number[] = [];
+  for (const c of chunks) for (const b of c) all.push(b);
+  return all;
+}
+
+function feed(s: Session, bytes: number[], now: number): void {
+  s.receive(new Uint8Array(bytes), 0, bytes.length, now);
+}
+
+const CONNACK_OK = [0x20, 2, 0, 0];
+const CONNACK_SP = [0x20, 2, 1, 0];
+const PINGRESP = [0xd0, 0];
+function puback(id: number): number[] { return [0x40, 2, id >> 8, id & 255]; }
+function publishQos(topic: string, payload: string, qos: number, id: number): number[] {
+  const body: number[] = [0, topic.length];
+  for (let i = 0; i < topic.length; i++) body.push(topic.charCodeAt(i));
+  if (qos > 0) body.push(id >> 8, id & 255);
+  for (let i = 0; i < payload.length; i++) body.push(payload.charCodeAt(i));
+  return [0x30 | (qos << 1), body.length].concat(body);
+}
+function idOf(packet: number[]): number {
+  const tl = (packet[2] << 8) | packet[3];
+  return (packet[4 + tl] << 8) | packet[5 + tl];
+}
+
+// start → open → CONNECT → CONNACK at `now`; returns the CONNECT bytes.
+function up(s: Session, now: number, connack?: number[]): number[] {
+  if (s.state !== CONNECTING) s.start(now);
+  s.opened(now);
+  const connect = flat(drain(s));
+  feed(s, connack || CONNACK_OK, now);
+  return connect;
+}
+
+// After a lost link: wait out the backoff, reopen, handshake. Returns the time of the CONNACK.
+function reconnect(s: Session, now: number, connack: number[]): number {
+  const wait = s.nextTick(now);
+  now += wait;
+  s.tick(now);
+  if (s.state !== CONNECTING) throw new Error('no reconnect after the backoff, state ' + s.state);
+  up(s, now, connack);
+  return now;
+}
+
+function payloadOf(p: number[]): string {
+  const tl = (p[2] << 8) | p[3];
+  const start = 4 + tl + ((p[0] & 6) ? 2 : 0);
+  return String.fromCharCode.apply(null, p.slice(start));
+}
+
+// ---- handshake ----
+
+test('session: start asks open(), opened() writes CONNECT, CONNACK 0 reports connected', (t: Assert) => {
+  const { s, r } = make({ keepalive: 10, cleanSession: true });
+  s.start(0);
+  t.is(r.opens, 1);
+  t.is(s.state, CONNECTING);
+  t.is(s.pull(), 0, 'nothing to write before the transport is open');
+  s.opened(5);
+  t.is(s.state, HANDSHAKE);
+  const c = flat(drain(s));
+  t.deepEqual(c, [0x10, 16, 0, 4, 0x4d, 0x51, 0x54, 0x54, 4, 0x02, 0, 10, 0, 4, 0x64, 0x65, 0x76, 0x31]);
+  feed(s, CONNACK_OK, 20);
+  t.is(s.state, CONNECTED);
+  t.deepEqual(r.connects, [false]);
+});
+
+test('session: CONNACK session-present flag reaches connected(), even split into 1-byte chunks', (t: Assert) => {
+  const { s, r } = make({ cleanSession: false });
+  s.start(0); s.opened(0); drain(s);
+  for (const b of CONNACK_SP) feed(s, [b], 1);
+  t.deepEqual(r.connects, [true]);
+});
+
+test('session: CONNACK 1 and 3 report the refusal and retry after a backoff', (t: Assert) => {
+  const expect = ['', 'CONNACK_REFUSED_PROTOCOL_VERSION', '', 'CONNACK_REFUSED_SERVER_UNAVAILABLE'];
+  for (const rc of [1, 3]) {
+    const { s, r } = make({ reconnectMin: 1000 });
+    up(s, 0, [0x20, 2, 0, rc]);
+    t.deepEqual(r.codes(), [expect[rc]], 'rc ' + rc);
+    t.is(s.state, WAITING);
+    t.is(r.closes, 1, 'asked to close the transport');
+    t.deepEqual(r.disconnects, [true]);
+    s.tick(999);
+    t.is(r.opens, 1, 'not before the backoff');
+    s.tick(1000);
+    t.is(r.opens, 2, 'reconnects after the backoff');
+  }
+});
+
+test('session: CONNACK 2, 4 and 5 stop for good: FAILED, error reported, no open() ever again', (t: Assert) => {
+  const expect = ['', '', 'CONNACK_REFUSED_IDENTIFIER_REJECTED', '', 'CONNACK_REFUSED_BAD_CREDENTIALS', 'CONNACK_REFUSED_NOT_AUTHORIZED'];
+  for (const rc of [2, 4, 5]) {
+    const { s, r } = make();
+    up(s, 0, [0x20, 2, 0, rc]);
+    t.deepEqual(r.codes(), [expect[rc]], 'rc ' + rc);
+    t.is(s.state, FAILED);
+    t.deepEqual(r.disconnects, [false], 'told the client no reconnect will follow');
+    t.is(s.nextTick(0), -1, 'no timer needed');
+    for (let now = 0; now <= 3600000; now += 60000) s.tick(now);
+    s.closed(3600000);
+    t.is(r.opens, 1, 'never asks to open again');
+    t.is(r.connects.length, 0);
+  }
+});
+
+test('session: no CONNACK within connectTimeout → CONNECT_TIMEOUT, close, reconnect later', (t: Assert) => {
+  const { s, r } = make({ connectTimeout: 5000 });
+  s.start(0); s.opened(100); drain(s);
+  t.is(s.nextTick(100), 5000);
+  s.tick(5099);
+  t.deepEqual(r.codes(), []);
+  s.tick(5100);
+  t.deepEqual(r.codes(), ['CONNECT_TIMEOUT']);
+  t.is(r.closes, 1);
+  t.is(s.state, WAITING);
+});
+
+test('session: a transport that never opens times out too, and a failed open is CONNECTION_LOST', (t: Assert) => {
+  const { s, r } = make({ connectTimeout: 3000 });
+  s.start(0);
+  s.tick(3000);
+  t.deepEqual(r.codes(), ['CONNECT_TIMEOUT']);
+  s.tick(3000 + s.nextTick(3000));
+  t.is(r.opens, 2);
+  s.closed(4500);
+  t.deepEqual(r.codes(), ['CONNECT_TIMEOUT', 'CONNECTION_LOST']);
+  t.is(s.state, WAITING);
+});
+
+test('session: a packet other than CONNACK during the handshake is a protocol error', (t: Assert) => {
+  const { s, r } = make();
+  s.start(0); s.opened(0); drain(s);
+  feed(s, PINGRESP, 1);
+  t.deepEqual(r.codes(), ['PROTOCOL_ERROR']);
+  t.is(s.state, WAITING);
+});
+
+// ---- keepalive ----
+
+test('session: silent broker → PINGREQ at the keepalive, dead link declared by 1.5 × keepalive', (t: Assert) => {
+  const { s, r } = make({ keepalive: 10 });
+  up(s, 0);
+  t.is(s.nextTick(0), 10000);
+  for (let now = 0; now < 10000; now += 500) { s.tick(now); t.is(s.pull(), 0, 'no PINGREQ before it is due (' + now + ')'); }
+  s.tick(10000);
+  t.deepEqual(flat(drain(s)), [0xc0, 0], 'PINGREQ');
+  t.is(s.nextTick(10000), 5000);
+  for (let now = 10000; now < 15000; now += 250) s.tick(now);
+  t.is(s.state, CONNECTED, 'not dead before 15 000 ms');
+  s.tick(15000);
+  t.deepEqual(r.codes(), ['PING_TIMEOUT']);
+  t.is(r.closes, 1);
+  t.deepEqual(r.disconnects, [true]);
+  t.is(s.state, WAITING);
+});
+
+test('session: a dead link is found within 1.5 × keepalive even while we keep publishing QoS 0', (t: Assert) => {
+  const { s, r } = make({ keepalive: 10 });
+  up(s, 0);
+  let dead = -1;
+  for (let now = 1000; now <= 20000 && dead < 0; now += 1000) {
+    s.publish('t', 'x', 0, false, now); drain(s);
+    s.tick(now);
+    drain(s);
+    if (s.state !== CONNECTED) dead = now;
+  }
+  t.true(dead > 0 && dead <= 15000, 'dead at ' + dead);
+  t.deepEqual(r.codes(), ['PING_TIMEOUT']);
+});
+
+test('session: any packet from the broker counts as life and answers a PINGREQ', (t: Assert) => {
+  const { s, r } = make({ keepalive: 10 });
+  up(s, 0);
+  s.tick(10000); drain(s);
+  feed(s, publishQos('a', 'hi', 0, 0), 12000);
+  s.tick(15000);
+  t.is(s.state, CONNECTED);
+  t.is(s.nextTick(15000), 5000, 'next PINGREQ due a keepalive after our last send');
+  s.tick(20000);
+  t.deepEqual(flat(drain(s)), [0xc0, 0]);
+  feed(s, PINGRESP, 20500);
+  s.tick(25000); s.tick(29999);
+  t.is(s.state, CONNECTED);
+  t.deepEqual(r.codes(), []);
+});
+
+test('session: no PINGREQ while we send and the broker answers; keepalive 0 disables it', (t: Assert) => {
+  const { s } = make({ keepalive: 10 });
+  up(s, 0);
+  for (let now = 1000; now <= 30000; now += 1000) {
+    s.publish('t', 'x', 1, false, now);
+    const w = drain(s);
+    t.is(w.length, 1);
+    t.is(w[0][0], 0x32, 'only the publish, no PINGREQ at ' + now);
+    feed(s, puback(idOf(w[0])), now);
+    s.tick(now);
+    t.is(s.pull(), 0);
+  }
+  const z = make({ keepalive: 0 });
+  up(z.s, 0);
+  t.is(z.s.nextTick(0), -1);
+  z.s.tick(1e9);
+  t.is(z.s.state, CONNECTED);
+  t.is(z.s.pull(), 0);
+});
+
+// ---- publish ----
+
+test('session: QoS 0 publish online is written as is; offline it is NOT_CONNECTED', (t: Assert) => {
+  const { s } = make();
+  t.is(s.publish('a', 'x', 0, false, 0), 'NOT_CONNECTED');
+  up(s, 0);
+  t.is(s.publish('a/b', 'xy', 0, true, 1), 'sent');
+  t.deepEqual(drain(s), [[0x31, 7, 0, 3, 0x61, 0x2f, 0x62, 0x78, 0x79]]);
+  t.is(s.stats.sent, 1);
+});
+
+test('session: QoS 1 publish is written with its id and completes on PUBACK', (t: Assert) => {
+  const { s, r } = make();
+  up(s, 0);
+  t.is(s.publish('a', new Uint8Array([7]), 1, false, 1), 'sent');
+  const id = s.lastPacketId;
+  t.is(id, 1);
+  t.deepEqual(drain(s), [[0x32, 6, 0, 1, 0x61, 0, 1, 7]]);
+  t.is(s.inflightCount, 1);
+  feed(s, puback(id), 2);
+  t.deepEqual(r.acks, [1]);
+  t.is(s.inflightCount, 0);
+  t.is(s.stats.acked, 1);
+  feed(s, puback(id), 3);
+  t.deepEqual(r.acks, [1], 'a duplicate PUBACK completes nothing');
+});
+
+test('session: window full → queued, then sent in order as PUBACKs free slots', (t: Assert) => {
+  const { s, r } = make({ maxInflight: 2 });
+  up(s, 0);
+  const res: string[] = [];
+  for (let i = 0; i < 5; i++) res.push(s.publish('q', 'm' + i, 1, false, 1));
+  t.deepEqual(res, ['sent', 'sent', 'queued', 'queued', 'queued']);
+  t.is(s.inflightCount, 2); t.is(s.queuedCount, 3);
+  let w = drain(s);
+  t.deepEqual(w.map(payloadOf), ['m0', 'm1']);
+  feed(s, puback(idOf(w[0])), 2);
+  w = drain(s);
+  t.deepEqual(w.map(payloadOf), ['m2']);
+  t.is(w[0][0], 0x32, 'first transmission: DUP=0');
+  feed(s, puback(2).concat(puback(3)), 3);
+  w = drain(s);
+  t.deepEqual(w.map(payloadOf), ['m3', 'm4']);
+  feed(s, puback(4).concat(puback(5)), 4);
+  t.deepEqual(r.acks, [1, 2, 3, 4, 5]);
+  t.is(s.inflightCount + s.queuedCount, 0);
+});
+
+test('session: after a reconnect unacknowledged QoS 1 go out again in order, same ids, DUP=1', (t: Assert) => {
+  for (const connack of [CONNACK_SP, CONNACK_OK]) {
+    const { s, r } = make({ maxInflight: 4 });
+    up(s, 0);
+    for (let i = 0; i < 3; i++) s.publish('r', 'p' + i, 1, false, 1);
+    const first = drain(s);
+    feed(s, puback(idOf(first[0])), 2);
+    s.closed(3);
+    t.deepEqual(r.codes(), ['CONNECTION_LOST']);
+    t.is(s.publish('r', 'p3', 1, false, 4), 'queued', 'offline QoS 1 is queued');
+    reconnect(s, 4, connack);
+    const again = drain(s);
+    t.deepEqual(again.map((p) => p[0]), [0x3a, 0x3a, 0x32], 'DUP on the resends only (session present: ' + (connack === CONNACK_SP) + ')');
+    t.deepEqual(again.map(idOf), [2, 3, 4]);
+    t.deepEqual(again.map(payloadOf), ['p1', 'p2', 'p3']);
+  }
+});
+
+test('session: QoS 1 published while offline is queued and sent after CONNACK with DUP=0', (t: Assert) => {
+  const { s, r } = make();
+  t.is(s.publish('o', 'a', 1, false, 0), 'queued');
+  t.is(s.publish('o', 'b', 1, false, 0), 'queued');
+  t.is(s.queuedCount, 2);
+  t.is(s.stats.queued, 2);
+  up(s, 10);
+  t.deepEqual(r.connects, [false]);
+  const w = drain(s);
+  t.deepEqual(w.map((p) => p[0]), [0x32, 0x32]);
+  t.deepEqual(w.map(payloadOf), ['a', 'b']);
+  t.is(s.queuedCount, 0); t.is(s.inflightCount, 2);
+});
+
+test('session: full outbox → QUEUE_FULL, counted, nothing already queued is lost', (t: Assert) => {
+  // each stored packet: 2 header + 2 + 1 topic + 2 id + 5 payload = 12 bytes
+  const { s } = make({ outboxSize: 40 });
+  const res: string[] = [];
+  for (let i = 0; i < 5; i++) res.push(s.publish('f', 'msg-' + i, 1, false, 0));
+  t.deepEqual(res, ['queued', 'queued', 'queued', 'QUEUE_FULL', 'QUEUE_FULL']);
+  t.is(s.stats.dropped, 2);
+  t.is(s.queuedCount, 3);
+  up(s, 1);
+  let w = drain(s);
+  t.deepEqual(w.map(payloadOf), ['msg-0', 'msg-1', 'msg-2']);
+  // acknowledging frees the room again
+  for (const p of w) feed(s, puback(idOf(p)), 2);
+  const more: string[] = [];
+  for (let i = 5; i < 8; i++) { more.push(s.publish('f', 'msg-' + i, 1, false, 3)); feed(s, [], 3); }
+  t.deepEqual(more, ['sent', 'sent', 'sent']);
+  w = drain(s);
+  t.deepEqual(w.map(payloadOf), ['msg-5', 'msg-6', 'msg-7']);
+});
+
+test('session: outbox ring keeps order across its end with acks arriving while publishing', (t: Assert) => {
+  const { s, r } = make({ outboxSize: 50, maxInflight: 3 });
+  up(s, 0);
+  const sent: string[] = [];
+  const got: string[] = [];
+  let unacked: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const payload = 'n' + (i % 10) + (i % 3 === 0 ? 'xyz' : '');
+    const res = s.publish('w', payload, 1, false, i);
+    if (res === 'sent' || res === 'queued') sent.push(payload);
+    for (const p of drain(s)) { got.push(payloadOf(p)); unacked.push(idOf(p)); }
+    // acknowledge only every 7th round, so the ring fills up, drains and wraps
+    if (i % 7 === 6) { for (const id of unacked) feed(s, puback(id), i); unacked = []; }
+  }
+  t.true(s.stats.dropped > 0, 'the small ring filled at times');
+  t.deepEqual(got, sent.slice(0, got.length), 'written in publish order, none lost or duplicated');
+  t.is(r.acks.length, s.stats.acked);
+});
+
+test('session: publish never throws: bad topic, too large, bad QoS', (t: Assert) => {
+  const { s } = make({ outboxSize: 64, transmitBufferSize: 64 });
+  up(s, 0);
+  t.is(s.publish('a/+', 'x', 0, false, 1), 'TOPIC_INVALID');
+  t.is(s.publish('', 'x', 1, false, 1), 'TOPIC_INVALID');
+  t.is(s.publish('a/#', 'x', 1, false, 1), 'TOPIC_INVALID');
+  let big = '';
+  for (let i = 0; i < 100; i++) big += 'x';
+  t.is(s.publish('a', big, 0, false, 1), 'PACKET_TOO_LARGE');
+  t.is(s.publish('a', big, 1, false, 1), 'PACKET_TOO_LARGE');
+  t.is(s.publish('a', 'x', 2 as 0, false, 1), 'INVALID_ARGUMENT');
+  t.is(s.pull(), 0, 'nothing was written');
+  t.is(s.publish('a', 'x', 1, false, 1), 'sent', 'still usable');
+});
+
+test('session: packet ids wrap past 65535 and skip ids still in flight or awaiting SUBACK', (t: Assert) => {
+  // Out-of-order acknowledgements keep the ring from reclaiming space behind the stuck
+  // message, so this needs an outbox that holds 65 535 tiny packets.
+  const { s, r } = make({ maxInflight: 3, outboxSize: 1 << 19 });
+  up(s, 0);
+  s.publish('i', '', 1, false, 1); // id 1: never acknowledged
+  s.subscribe(['s'], [0], 1); // id 2: never answered
+  drain(s);
+  const ack = new Uint8Array([0x40, 2, 0, 0]);
+  let last = 0;
+  for (let n = 0; n < 70000 && last !== 65535; n++) {
+    if (s.publish('i', '', 1, false, 2) !== 'sent') break;
+    last = s.lastPacketId;
+    s.pull();
+    ack[2] = last >> 8; ack[3] = last & 255;
+    s.receive(ack, 0, 4, 2);
+  }
+  t.is(last, 65535);
+  t.is(r.acks.length, 65535 - 2);
+  t.is(s.publish('i', 'after wrap', 1, false, 3), 'sent');
+  t.is(s.lastPacketId, 3, 'ids 1 and 2 are still in use');
+  feed(s, puback(1), 4);
+  t.deepEqual(r.acks.slice(-1), [1]);
+  s.publish('i', 'x', 1, false, 5);
+  t.is(s.lastPacketId, 4);
+  t.is(s.inflightCount, 2);
+});
+
+// ---- receive ----
+
+test('session: QoS 1 message is acknowledged only after message() returned', (t: Assert) => {
+  const { s, r } = make();
+  up(s, 0);
+  let pulledInside = -1;
+  r.onMessage = () => { pulledInside = s.pull(); };
+  feed(s, publishQos('in/x', 'hello', 1, 0x1234), 1);
+  t.is(pulledInside, 0, 'no PUBACK yet while the application holds the message');
+  t.deepEqual(r.msgs, [{ topic: 'in/x', payload: [104, 101, 108, 108, 111], qos: 1, retain: false, dup: false }]);
+  t.deepEqual(drain(s), [[0x40, 2, 0x12, 0x34]]);
+  feed(s, publishQos('in/y', '', 0, 0), 2);
+  t.is(s.pull(), 0, 'QoS 0 needs no PUBACK');
+  t.is(s.stats.received, 2);
+});
+
+test('session: QoS 2 PUBLISH, PUBREC, PUBREL, PUBCOMP → PROTOCOL_ERROR, close, reconnect', (t: Assert) => {
+  const inputs = [publishQos('a', 'x', 2, 9), [0x50, 2, 0, 1], [0x62, 2, 0, 1], [0x70, 2, 0, 1]];
+  for (const bytes of inputs) {
+    const { s, r } = make();
+    up(s, 0);
+    feed(s, bytes, 1);
+    t.deepEqual(r.codes(), ['PROTOCOL_ERROR'], 'byte 0x' + bytes[0].toString(16));
+    t.is(r.msgs.length, 0);
+    t.is(r.closes, 1);
+    t.is(s.state, WAITING);
+    reconnect(s, 1, CONNACK_OK);
+    t.is(s.state, CONNECTED, 'the next link works');
+  }
+});
+
+test('session: malformed bytes → that error, close, normal reconnect with a fresh decoder', (t: Assert) => {
+  const { s, r } = make();
+  up(s, 0);
+  feed(s, [0xf0, 0, 0x20, 2, 0, 0], 1);
+  t.is(r.errors.length, 1);
+  t.is(r.errors[0].code, 'PACKET_MALFORMED');
+  t.is(r.closes, 1);
+  t.deepEqual(r.disconnects, [true]);
+  t.is(s.state, WAITING);
+  reconnect(s, 1, CONNACK_OK);
+  t.is(s.state, CONNECTED);
+  feed(s, publishQos('ok', '1', 0, 0), 5000);
+  t.is(r.msgs.length, 1);
+});
+
+test('session: oversize PUBLISH is acknowledged, reported with topic and size, link stays up', (t: Assert) => {
+  const { s, r } = make({ receiveBufferSize: 32 });
+  up(s, 0);
+  let big = '';
+  for (let i = 0; i < 100; i++) big += 'z';
+  const pkt = publishQos('big/t', big, 1, 77);
+  for (let i = 0; i < pkt.length; i += 7) feed(s, pkt.slice(i, i + 7), 1);
+  t.deepEqual(r.codes(), ['MESSAGE_TOO_LARGE']);
+  t.true(r.errors[0].message.indexOf('big/t') >= 0, r.errors[0].message);
+  t.true(r.errors[0].message.indexOf(String(pkt.length - 2)) >= 0, 'size in: ' + r.errors[0].message);
+  t.is(s.stats.oversize, 1);
+  t.deepEqual(drain(s), [[0x40, 2, 0, 77]]);
+  t.is(s.state, CONNECTED);
+  feed(s, publishQos('small', 'ok', 0, 0), 2);
+  t.deepEqual(r.msgs.map((m) => m.topic), ['small']);
+});
+
+// ---- subscriptions ----
+
+test('session: SUBSCRIBE tracked to SUBACK; 0x80 reported per filter, naming it', (t: Assert) => {
+  const { s, r } = make();
+  t.throwsCode(() => s.subscribe(['a'], [0], 0), 'NOT_CONNECTED');
+  up(s, 0);
+  const id = s.subscribe(['a', 'b/#'], [0, 1], 1);
+  t.deepEqual(drain(s), [[0x82, 12, id >> 8, id & 255, 0, 1, 0x61, 0, 0, 3, 0x62, 0x2f, 0x23, 1]]);
+  t.throwsCode(() => s.subscribe(['x/+y'], [0], 1), 'TOPIC_INVALID');
+  t.throwsCode(() => s.subscribe(['x'], [2], 1), 'INVALID_ARGUMENT');
+  feed(s, [0x90, 4, id >> 8, id & 255, 0, 0x80], 2);
+  t.deepEqual(r.subacks, [{ id: id, codes: [0, 0x80] }]);
+  t.deepEqual(r.codes(), ['SUBSCRIBE_FAILED']);
+  t.true(r.errors[0].message.indexOf('b/#') >= 0, r.errors[0].message);
+  const u = s.unsubscribe(['a'], 3);
+  t.deepEqual(drain(s), [[0xa2, 5, u >> 8, u & 255, 0, 1, 0x61]]);
+  feed(s, [0xb0, 2, u >> 8, u & 255], 4);
+  t.deepEqual(r.unsubacks, [u]);
+});
+
+test('session: resubscribe after reconnect only when the broker kept no session', (t: Assert) => {
+  const { s, r } = make({ cleanSession: false });
+  up(s, 0);
+  s.subscribe(['a/+', 'b'], [1, 0], 1);
+  s.subscribe(['c'], [1], 1);
+  s.subscribe(['refused'], [0], 1);
+  s.unsubscribe(['b'], 1);
+  drain(s);
+  feed(s, [0x90, 4, 0, 1, 1, 0, 0x90, 3, 0, 2, 1, 0x90, 3, 0, 3, 0x80, 0xb0, 2, 0, 4], 2);
+  s.closed(3);
+  let now = reconnect(s, 3, CONNACK_SP);
+  t.deepEqual(drain(s), [], 'session present: nothing to replay');
+  s.closed(now);
+  now = reconnect(s, now, CONNACK_OK);
+  const w = drain(s);
+  t.is(w.length, 1);
+  const id = (w[0][2] << 8) | w[0][3];
+  t.deepEqual(w[0], [0x82, 12, id >> 8, id & 255, 0, 3, 0x61, 0x2f, 0x2b, 1, 0, 1, 0x63, 1],
+    'the filters still wanted, with their QoS, in order');
+  feed(s, [0x90, 4, id >> 8, id & 255, 1, 1], now);
+  t.is(r.subacks.length, 3, 'the replay is not reported as a user subscribe');
+  t.is(s.state, CONNECTED);
+});
+
+// ---- reconnect schedule ----
+
+test('session: backoff doubles from reconnectMin to the cap, and resets after a CONNACK', (t: Assert) => {
+  const { s } = make({ reconnectMin: 1000, reconnectMax: 8000, random: () => 0 });
+  s.start(0);
+  const delays: number[] = [];
+  let now = 0;
+  for (let i = 0; i < 6; i++) {
+    s.closed(now); // the transport could not connect
+    const d = s.nextTick(now);
+    delays.push(d);
+    s.tick(now + d - 1);
+    t.is(s.state, WAITING, 'not before the delay');
+    now += d;
+    s.tick(now);
+    t.is(s.state, CONNECTING);
+  }
+  t.deepEqual(delays, [1000, 2000, 4000, 8000, 8000, 8000]);
+  up(s, now);
+  s.closed(now);
+  t.is(s.nextTick(now), 1000, 'back to the minimum after a successful connection');
+  t.is(s.stats.reconnects, 6);
+});
+
+test('session: jitter shortens the delay by up to reconnectJitter and never exceeds the cap', (t: Assert) => {
+  let rnd = 1;
+  const { s } = make({ reconnectMin: 1000, reconnectMax: 60000, reconnectJitter: 0.5, random: () => rnd });
+  s.start(0);
+  s.closed(0);
+  t.is(s.nextTick(0), 500);
+  rnd = 0.5;
+  s.tick(500); s.closed(500);
+  t.is(s.nextTick(500), 1500, '2000 × (1 - 0.5 × 0.5)');
+  let now = 500;
+  for (let i = 0; i < 20; i++) { now += s.nextTick(now); s.tick(now); s.closed(now); }
+  t.is(s.nextTick(now), 45000, 'capped at 60000 before jitter');
+});
+
+// ---- end ----
+
+test('session: end() writes DISCONNECT before close(), ENDED, queued messages stay queued', (t: Assert) => {
+  const { s, r } = make({ maxInflight: 1 });
+  up(s, 0);
+  s.publish('e', '1', 1, false, 1);
+  s.publish('e', '2', 1, false, 1);
+  drain(s);
+  let written: number[][] = [];
+  r.onClose = () => { written = drain(s); };
+  s.end(2);
+  t.deepEqual(written, [[0xe0, 0]]);
+  t.is(s.state, ENDED);
+  t.deepEqual(r.disconnects, [false]);
+  t.is(s.inflightCount + s.queuedCount, 2, 'kept for a later start()');
+  t.is(s.nextTick(2), -1);
+  s.tick(1e9);
+  s.closed(1e9);
+  t.is(r.opens, 1, 'no reconnect after end()');
+  t.deepEqual(r.codes(), []);
+  t.is(s.publish('e', 'x', 0, false, 3), 'NOT_CONNECTED');
+  // a later start() delivers what was kept
+  r.onClose = null;
+  up(s, 10);
+  t.deepEqual(drain(s).map(payloadOf), ['1']);
+});
