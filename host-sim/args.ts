@@ -1,0 +1,140 @@
+// Command-line options of `host-sim` (npm start). parseArgs in strict mode rejects unknown
+// options; every number and the broker URL are checked here so the fleet never starts half-configured.
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { parseBrokerUrl } from '../src/url.js';
+import type { Faults } from './fault-proxy.js';
+
+export interface SimOptions {
+  broker?: string; // external broker URL; undefined = embedded aedes
+  ca?: string; // PEM text, for mqtts
+  devices: number;
+  interval: number; // ms between readings per device
+  qos: 0 | 1;
+  topic: string;
+  duration?: number; // s; undefined = until Ctrl-C
+  idPrefix: string;
+  quiet: boolean;
+  json: boolean;
+  ramp: number; // device connects started per second
+  report: number; // s between plain status lines when stdout is not a terminal
+  faults?: Faults; // undefined = devices connect straight to the broker
+  help: boolean;
+}
+
+export class UsageError {
+  constructor(readonly message: string) {}
+}
+
+export const HELP = `host-sim — a fleet of simulated temperature sensors running the firmware app on Node.js
+
+Usage: host-sim [options]        (npm start -- [options])
+
+  --broker <url>      external broker (mqtt://user:pass@host:port, mqtts://…); default: an
+                      embedded aedes broker on 127.0.0.1:1883, or a free port if 1883 is taken
+  --ca <file>         CA certificate (PEM) for an mqtts:// broker
+  --devices <n>       simulated sensors (default 3)
+  --interval <ms>     time between readings of each sensor (default 2000)
+  --qos <0|1>         QoS of the readings (default 1)
+  --topic <t>         topic tree: sensor <id> publishes to <t>/<id>, status to <t>/<id>/status (default temp)
+  --id-prefix <p>     client ids are <p>1, <p>2, … (default sim-)
+  --duration <s>      stop after this many seconds and print the summary (default: until Ctrl-C)
+  --ramp <n>          start at most n device connections per second (default 200)
+  --report <s>        seconds between status lines when stdout is not a terminal (default 5)
+  --quiet             do not print each reading
+  --json              print the summary as JSON on stdout (and nothing else there)
+  --latency <ms>      fault proxy: delay every chunk by ms, each way
+  --chunk <n>         fault proxy: deliver in n-byte pieces (1 = byte by byte)
+  --drop-every <s>    fault proxy: cut each device's link at a random time around every s seconds
+  --stall             fault proxy: forward nothing (devices hit their keepalive timeout)
+  --help              this text
+`;
+
+function num(name: string, text: string | undefined, min: number, max: number, integer: boolean): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw new UsageError(`--${name} must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}, not "${text}"`);
+  }
+  return n;
+}
+
+export function parseOptions(argv: string[]): SimOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        broker: { type: 'string' },
+        ca: { type: 'string' },
+        devices: { type: 'string' },
+        interval: { type: 'string' },
+        qos: { type: 'string' },
+        topic: { type: 'string' },
+        duration: { type: 'string' },
+        'id-prefix': { type: 'string' },
+        ramp: { type: 'string' },
+        report: { type: 'string' },
+        quiet: { type: 'boolean' },
+        json: { type: 'boolean' },
+        latency: { type: 'string' },
+        chunk: { type: 'string' },
+        'drop-every': { type: 'string' },
+        stall: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    // parseArgs' messages are multi-line ("To specify a positional argument…"): keep the first.
+    throw new UsageError(String((e as Error).message).split('\n')[0]);
+  }
+  const v = parsed.values;
+  const opts: SimOptions = {
+    devices: num('devices', v.devices, 1, 1_000_000, true) ?? 3,
+    interval: num('interval', v.interval, 10, 86_400_000, true) ?? 2000,
+    qos: (num('qos', v.qos, 0, 1, true) ?? 1) as 0 | 1,
+    topic: v.topic ?? 'temp',
+    duration: num('duration', v.duration, 0.1, 31_536_000, false),
+    idPrefix: v['id-prefix'] ?? 'sim-',
+    quiet: v.quiet === true,
+    json: v.json === true,
+    ramp: num('ramp', v.ramp, 1, 1_000_000, false) ?? 200,
+    report: num('report', v.report, 0.1, 86_400, false) ?? 5,
+    help: v.help === true,
+  };
+  if (opts.topic === '' || /[+#\u0000]/.test(opts.topic)) {
+    throw new UsageError(`--topic must be a non-empty topic name without wildcards, not "${opts.topic}"`);
+  }
+  if (/[/+#\u0000]/.test(opts.idPrefix)) {
+    throw new UsageError('--id-prefix may not contain "/", "+", "#" (it becomes part of a topic)');
+  }
+  if (v.broker !== undefined) {
+    try {
+      parseBrokerUrl(v.broker);
+    } catch (e) {
+      throw new UsageError('--broker: ' + ((e as { message?: string }).message ?? String(e)));
+    }
+    opts.broker = v.broker;
+  }
+  if (v.ca !== undefined) {
+    if (!opts.broker || !/^(mqtts|ssl):/i.test(opts.broker)) throw new UsageError('--ca needs --broker mqtts://…');
+    try {
+      opts.ca = readFileSync(v.ca, 'utf8');
+    } catch (e) {
+      throw new UsageError(`--ca: cannot read ${v.ca}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+    }
+  }
+  const faults: Faults = {};
+  let anyFault = false;
+  const latency = num('latency', v.latency, 0, 600_000, false);
+  if (latency !== undefined && latency > 0) (faults.latency = latency), (anyFault = true);
+  const chunk = num('chunk', v.chunk, 1, 1 << 20, true);
+  if (chunk !== undefined) (faults.chunk = chunk), (anyFault = true);
+  const drop = num('drop-every', v['drop-every'], 0.01, 86_400, false);
+  if (drop !== undefined) (faults.dropEvery = drop * 1000), (anyFault = true);
+  if (v.stall) (faults.stall = true), (anyFault = true);
+  if (anyFault) opts.faults = faults;
+  return opts;
+}

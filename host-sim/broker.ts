@@ -1,0 +1,55 @@
+// The embedded broker of `npm start`: aedes on 127.0.0.1, on 1883 when it is free, otherwise on
+// any free port (a developer machine often already runs a mosquitto on 1883).
+import * as net from 'node:net';
+import { Aedes } from 'aedes';
+
+export interface EmbeddedBroker {
+  port: number;
+  url: string;
+  preferredTaken: boolean; // 1883 was in use, so another port was chosen
+  close(): Promise<void>;
+}
+
+function listen(server: net.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const fail = (e: Error) => reject(e);
+    server.once('error', fail);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', fail);
+      resolve((server.address() as net.AddressInfo).port);
+    });
+  });
+}
+
+export async function startEmbeddedBroker(preferred = 1883): Promise<EmbeddedBroker> {
+  const broker = await Aedes.createBroker();
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined); // a device vanishing mid-packet is normal in a simulation
+    broker.handle(s);
+  });
+  let port: number;
+  let preferredTaken = false;
+  try {
+    port = await listen(server, preferred);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (e as NodeJS.ErrnoException).code !== 'EACCES') throw e;
+    preferredTaken = true;
+    port = await listen(server, 0);
+  }
+  let closed = false;
+  return {
+    port,
+    url: 'mqtt://127.0.0.1:' + port,
+    preferredTaken,
+    async close() {
+      if (closed) return;
+      closed = true;
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+      await new Promise<void>((r) => broker.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,245 @@
+#!/usr/bin/env node
+// `host-sim` / `npm start`: a broker (embedded aedes unless --broker), a fleet of simulated
+// temperature sensors running the firmware app, a subscriber that shows what arrives, optional
+// faults in between, and a summary at the end (--duration or Ctrl-C).
+import { parseOptions, UsageError, HELP, type SimOptions } from './args.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
+import { FaultProxy } from './fault-proxy.js';
+import { Fleet } from './fleet.js';
+import { Subscriber } from './subscriber.js';
+import { statusLine, totals, summarize, formatSummary, type Resources } from './report.js';
+import { describeLimit, limitIn, preflight } from './limits.js';
+import { parseBrokerUrl } from '../src/url.js';
+import { createNodePlatform } from './node-platform.js';
+
+// Readings are printed one per line only for fleets small enough to read.
+const PRINT_READINGS_UP_TO = 20;
+const TTY_REDRAW_MS = 500;
+
+function usage(message: string): never {
+  process.stderr.write(`host-sim: ${message} (see --help)\n`);
+  process.exit(2);
+}
+
+/** The same URL with host:port replaced (credentials and scheme kept): devices go through the proxy. */
+function viaProxy(url: string, port: number): string {
+  const m = /^([a-z]+:\/\/)(?:([^@/?#]*)@)?([^/?#]*)(.*)$/i.exec(url);
+  if (!m) return url;
+  return m[1] + (m[2] !== undefined ? m[2] + '@' : '') + '127.0.0.1:' + port + m[4];
+}
+
+// Reading memory opens /proc/self/statm: at the file-descriptor limit that fails too, and a
+// summary with memory unknown (0) beats a crash.
+function safeRss(): number {
+  try {
+    return process.memoryUsage.rss();
+  } catch {
+    return 0;
+  }
+}
+
+function safeMemory(): { rss: number; heapUsed: number } {
+  try {
+    return process.memoryUsage();
+  } catch {
+    return { rss: 0, heapUsed: 0 };
+  }
+}
+
+/** The URL without its password, for anything printed. */
+function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function waitFor(cond: () => boolean, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!cond() && Date.now() < end) await sleep(50);
+  return cond();
+}
+
+async function main(argv: string[]): Promise<void> {
+  let opts: SimOptions;
+  try {
+    opts = parseOptions(argv);
+  } catch (e) {
+    if (e instanceof UsageError) usage(e.message);
+    throw e;
+  }
+  if (opts.help) {
+    process.stdout.write(HELP);
+    return;
+  }
+
+  // With --json, stdout carries the summary only; everything for people goes to stderr.
+  const human = opts.json ? process.stderr : process.stdout;
+  const tty = !!human.isTTY;
+  let statusShown = false;
+  const say = (line: string) => {
+    human.write((statusShown ? '\r\x1b[K' : '') + line + '\n');
+    statusShown = false;
+  };
+  const warnings: string[] = [];
+
+  let embedded: EmbeddedBroker | null = null;
+  let brokerUrl: string;
+  if (opts.broker) {
+    brokerUrl = opts.broker;
+  } else {
+    embedded = await startEmbeddedBroker(1883);
+    brokerUrl = embedded.url;
+    say(`embedded aedes broker on 127.0.0.1:${embedded.port}` + (embedded.preferredTaken ? ' (1883 is taken, so a free port)' : ''));
+  }
+
+  let proxy: FaultProxy | null = null;
+  let deviceUrl = brokerUrl;
+  if (opts.faults) {
+    const target = parseBrokerUrl(brokerUrl);
+    proxy = new FaultProxy(target.host, target.port, opts.faults);
+    deviceUrl = viaProxy(brokerUrl, await proxy.listen(0));
+  }
+
+  const fdsPerDevice = 1 + (embedded ? 1 : 0) + (proxy ? 2 : 0);
+  for (const w of preflight(opts.devices, fdsPerDevice)) {
+    warnings.push(w);
+    process.stderr.write('host-sim: warning: ' + w + '\n');
+  }
+
+  const platform = createNodePlatform(opts.ca ? { ca: opts.ca } : {});
+  const printReadings = !opts.quiet && opts.devices <= PRINT_READINGS_UP_TO;
+
+  let fleet: Fleet | null = null;
+  const subscriber = new Subscriber(brokerUrl, opts.topic, opts.idPrefix + 'watch-' + process.pid, platform, {
+    reading(id, payload) {
+      const d = fleet && fleet.byId.get(id);
+      if (!d) return; // another publisher on the same tree
+      fleet!.delivered(d, payload);
+      if (printReadings) say(`${id.padEnd(12)} ${payload} °C`);
+    },
+    status(id, payload, retained) {
+      const d = fleet && fleet.byId.get(id);
+      if (d) d.status = payload;
+      if (printReadings && d) say(`${id.padEnd(12)} status ${payload}${retained ? ' (retained)' : ''}`);
+    },
+  });
+  try {
+    await subscriber.start(10000);
+  } catch (e) {
+    process.stderr.write(`host-sim: cannot subscribe at ${redact(brokerUrl)}: ${(e as Error).message}\n`);
+    subscriber.end();
+    if (proxy) await proxy.close();
+    if (embedded) await embedded.close();
+    process.exit(1);
+  }
+  say(`subscriber on ${opts.topic}/+ and ${opts.topic}/+/status — ${opts.devices} device(s) publish to ${opts.topic}/<id> every ${opts.interval} ms, QoS ${opts.qos}` +
+    (proxy ? ' through the fault proxy' : ''));
+
+  const f = new Fleet({
+    broker: deviceUrl,
+    devices: opts.devices,
+    interval: opts.interval,
+    qos: opts.qos,
+    topic: opts.topic,
+    idPrefix: opts.idPrefix,
+    ramp: opts.ramp,
+    ca: opts.ca,
+    platform,
+    onLimit: (l) => say('host-sim: ' + describeLimit(l) + ` (${f.started} devices started; no more will be)`),
+  });
+  fleet = f;
+
+  process.on('uncaughtException', (e) => {
+    const l = limitIn(String((e as NodeJS.ErrnoException).code) + ' ' + String(e && e.message));
+    process.stderr.write('\nhost-sim: ' + (l ? describeLimit(l) : 'unexpected error') + ': ' + ((e && e.stack) || e) + '\n');
+    process.exit(1);
+  });
+
+  const mem0 = process.memoryUsage();
+  let peakRss = mem0.rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = Date.now();
+
+  let lastReceived = 0;
+  let lastAt = t0;
+  const showStatus = () => {
+    const now = Date.now();
+    const t = totals(f);
+    const rate = ((t.received - lastReceived) * 1000) / Math.max(1, now - lastAt);
+    lastReceived = t.received;
+    lastAt = now;
+    const rss = safeRss();
+    if (rss > peakRss) peakRss = rss;
+    const line = statusLine(t, rate);
+    if (tty) {
+      human.write('\r\x1b[K' + line);
+      statusShown = true;
+    } else {
+      human.write(`[${((now - t0) / 1000).toFixed(0)}s] ${line}\n`);
+    }
+  };
+  const statusTimer = setInterval(showStatus, tty ? TTY_REDRAW_MS : opts.report * 1000);
+
+  let stopping = false;
+  const shutdown = async (why: 'duration' | 'signal') => {
+    if (stopping) return;
+    stopping = true;
+    f.stopRamp();
+    // Readings taken from now on are not owed to the subscriber; those already taken are given
+    // time to arrive (through reconnects and resends), so "lost" means lost, not "late".
+    f.counting = false;
+    // A stalled proxy delivers nothing however long we wait; cuts need time for backoff + resend.
+    const drainMs = opts.faults && opts.faults.stall ? 1000 : why === 'signal' ? 3000 : proxy ? 20000 : 5000;
+    await waitFor(() => f.outstanding() === 0, drainMs);
+    const mem = safeMemory();
+    const cpu = process.cpuUsage(cpu0);
+    const res: Resources = {
+      rss: mem.rss,
+      heapUsed: mem.heapUsed,
+      baselineRss: mem0.rss,
+      baselineHeap: mem0.heapUsed,
+      peakRss: Math.max(peakRss, mem.rss),
+      cpuUserMs: cpu.user / 1000,
+      cpuSystemMs: cpu.system / 1000,
+      seconds: (Date.now() - t0) / 1000,
+    };
+    clearInterval(statusTimer);
+    f.stop();
+    // The stall fault would hold every DISCONNECT back: let the proxy pass them.
+    if (proxy) proxy.stall(false);
+    await waitFor(() => f.connectedCount() === 0, 3000);
+    subscriber.end();
+    await sleep(50);
+    const summary = summarize(f, res, {
+      broker: redact(brokerUrl),
+      embedded: !!embedded,
+      faults: proxy ? Object.assign({}, opts.faults, { connections: proxy.stats.connections, cuts: proxy.stats.cuts }) : null,
+      warnings,
+    });
+    if (proxy) await proxy.close();
+    if (embedded) await Promise.race([embedded.close(), sleep(2000)]);
+    if (statusShown) human.write('\n');
+    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+    else process.stdout.write(formatSummary(summary) + '\n');
+    process.exit(0);
+  };
+
+  let signals = 0;
+  const onSignal = () => {
+    if (++signals > 1) process.exit(130); // a second Ctrl-C: the user does not want to wait
+    say('stopping…');
+    void shutdown('signal');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  if (opts.duration !== undefined) setTimeout(() => void shutdown('duration'), opts.duration * 1000);
+
+  await f.start();
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  process.stderr.write('host-sim: ' + ((e && e.stack) || e) + '\n');
+  process.exit(1);
+});

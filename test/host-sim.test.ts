@@ -1,0 +1,94 @@
+// host-sim as a user runs it: a child process, judged by its exit code, stdout and stderr.
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { startMosquitto } from './helpers/brokers.js';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'host-sim', 'cli.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], timeoutMs: number): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function summaryOf(t: { log(s: string): void }, r: Run): any {
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    t.log('stdout:\n' + r.stdout + '\nstderr:\n' + r.stderr);
+    throw new Error('stdout is not a JSON summary (exit ' + r.code + ')');
+  }
+}
+
+test('default run: an embedded broker, 3 sensors, readings from each reach the subscriber', async (t) => {
+  const r = await run(['--duration', '4', '--interval', '500', '--json'], 30000);
+  const s = summaryOf(t, r);
+  t.is(r.code, 0, r.stderr);
+  t.true(s.embeddedBroker);
+  t.regex(r.stderr, /embedded aedes broker on 127\.0\.0\.1:\d+/);
+  t.is(s.devices, 3);
+  t.is(s.perDevice.length, 3);
+  for (const d of s.perDevice) {
+    t.true(d.received >= 3, `${d.id} got ${d.received} readings through`);
+    t.is(d.lost, 0, d.id);
+  }
+  t.deepEqual(s.perDevice.map((d: { id: string }) => d.id).sort(), ['sim-1', 'sim-2', 'sim-3']);
+  t.is(s.totals.received, s.perDevice.reduce((n: number, d: { received: number }) => n + d.received, 0));
+  // The human-readable readings go to stderr with --json, one line per reading with the device id.
+  for (const id of ['sim-1', 'sim-2', 'sim-3']) t.regex(r.stderr, new RegExp(id + '\\s+-?\\d+\\.\\d °C'));
+  t.true(s.memory.rss > 0 && s.cpu.userMs >= 0);
+});
+
+test('50 devices at QoS 1 on mosquitto with links cut about every second: nothing lost', async (t) => {
+  const broker = await startMosquitto();
+  try {
+    const r = await run(
+      ['--broker', broker.url, '--devices', '50', '--qos', '1', '--drop-every', '1', '--duration', '10',
+        '--interval', '500', '--json'],
+      90000,
+    );
+    const s = summaryOf(t, r);
+    t.is(r.code, 0, r.stderr);
+    t.false(s.embeddedBroker);
+    t.is(s.totals.started, 50);
+    t.true(s.faults.cuts >= 50, `the proxy cut ${s.faults.cuts} links`);
+    t.true(s.totals.reconnects >= 50, `${s.totals.reconnects} reconnects`);
+    t.true(s.totals.expected >= 50 * 5, `${s.totals.expected} readings expected`);
+    t.is(s.totals.lost, 0);
+    t.true(s.totals.received >= s.totals.expected);
+  } finally {
+    await broker.close();
+  }
+});
+
+for (const [args, pattern] of [
+  [['--bogus'], /bogus/],
+  [['--broker', 'nope://x'], /--broker.*scheme/],
+  [['--devices', 'abc'], /--devices.*abc/],
+  [['--qos', '2'], /--qos/],
+] as [string[], RegExp][]) {
+  test(`bad arguments ${args.join(' ')}: one line on stderr, exit 2`, async (t) => {
+    const r = await run(args, 10000);
+    t.is(r.code, 2);
+    t.is(r.stdout, '');
+    t.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+    t.regex(r.stderr, pattern);
+  });
+}
