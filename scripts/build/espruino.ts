@@ -1,0 +1,137 @@
+// The Espruino pipeline, per upload file:
+//   esbuild  bundle the TypeScript into one IIFE (es2020: esbuild cannot emit ES5)
+//   SWC      lower to ES5 (loose, helpers inlined: Espruino has no module loader to fetch them)
+//   terser   minify for ES5 with mangling (size is memory on Espruino)
+//   espruino the official CLI, offline (-n, a local board JSON), writes what it would upload
+// SWC rather than Babel: one native dependency, no plugin set to keep in step, and its ES5
+// output in loose mode is small. TypeScript 6 deprecates target ES5 and 7 drops it.
+import { build } from 'esbuild';
+import type { Metafile } from 'esbuild';
+import { transform } from '@swc/core';
+import { minify } from 'terser';
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { distEspruino, root, tmpDir } from './paths.js';
+import { findForbidden } from './es5-check.js';
+
+// Espruino's built-in modules, required at run time; never bundled.
+const ENGINE_MODULES = ['net', 'tls', 'Wifi', 'Storage', 'ESP8266', 'ESP32'];
+
+export interface Stage { code: string; metafile: Metafile }
+
+/** esbuild → SWC (ES5) → terser. `source` is module text resolved from the repository root. */
+// CommonJS wrapped in a function by hand, not esbuild's IIFE: the IIFE output replaces `require`
+// with a shim that probes Proxy. Entries export nothing (export plumbing costs ~1 KB of helpers,
+// one of them Symbol-based); a library bundle hands its API to a global by assignment instead.
+export async function toEs5(source: string): Promise<Stage> {
+  const r = await build({
+    stdin: { contents: source, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
+    absWorkingDir: root,
+    bundle: true,
+    write: false,
+    metafile: true,
+    format: 'cjs',
+    target: 'es2020',
+    platform: 'neutral',
+    external: ENGINE_MODULES,
+    // Declared-only class fields must not become defineProperty calls (tsconfig's ES2022
+    // target implies define semantics): on Espruino that is code size and time per object.
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
+    logLevel: 'silent',
+    legalComments: 'none',
+  });
+  const es2020 = '(function(){\n' + r.outputFiles[0].text + '\n})();\n';
+  // ES5 through `env` (IE 11 = ES5) rather than jsc.target 'es5', only to leave out two
+  // transforms: typeof-symbol and instanceof wrap every `typeof`/`instanceof` in a helper that
+  // probes Symbol, which Espruino does not have, at ~300 bytes of upload file.
+  const es5 = await transform(es2020, {
+    env: { targets: { ie: '11' }, loose: true, exclude: ['transform-typeof-symbol', 'transform-instanceof'] },
+    jsc: { loose: true, externalHelpers: false, parser: { syntax: 'ecmascript' } },
+    isModule: false,
+    sourceMaps: false,
+  });
+  if (/require\(\s*["']@swc\/helpers|from\s*["']@swc\/helpers/.test(es5.code)) throw new Error('SWC output imports @swc/helpers');
+  const min = await minify(es5.code, {
+    ecma: 5,
+    toplevel: true,
+    compress: { ecma: 5, passes: 2, unsafe_arrows: false },
+    mangle: { toplevel: true },
+    format: { ecma: 5, comments: false },
+  });
+  if (!min.code) throw new Error('terser produced nothing');
+  return { code: min.code, metafile: r.metafile };
+}
+
+/** The largest inputs of a bundle (bytes esbuild put in the output, before minification). */
+export function largestInputs(meta: Metafile, n: number): string[] {
+  const out = meta.outputs[Object.keys(meta.outputs)[0]];
+  return Object.keys(out.inputs)
+    .map((k) => ({ file: k, bytes: out.inputs[k].bytesInOutput }))
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, n)
+    .map((x) => x.file + ' ' + x.bytes);
+}
+
+/** What "client alone" and "client + app" mean for the budget: the API handed to a global. */
+export const CLIENT_ENTRY = "import { MqttClient } from './src/client.ts';\ndeclare var MQTT: unknown;\nMQTT = MqttClient;\n";
+export const CLIENT_APP_ENTRY = "import { startTempSensor } from './src/apps/temp-sensor.ts';\ndeclare var MQTT_APP: unknown;\nMQTT_APP = startTempSensor;\n";
+
+export interface EspruinoBoard { chip: string; entry: string; boardJson: string }
+
+export const ESPRUINO_BOARDS: EspruinoBoard[] = [
+  { chip: 'esp8266', entry: 'boards/espruino-esp8266.ts', boardJson: 'boards/espruino-esp8266.board.json' },
+  { chip: 'esp32', entry: 'boards/espruino-esp32.ts', boardJson: 'boards/espruino-esp32.board.json' },
+];
+
+/** The config object at the top of every upload file; users edit it before uploading. */
+export const CONFIG_PRELUDE =
+  '// mcu-mqtt temperature sensor. Edit, then upload (see README "Flash a board").\n' +
+  'var MQTT_CONFIG={ssid:"",password:"",broker:"mqtt://192.168.1.10:1883",topic:"temp",' +
+  'statusTopic:"temp/status",interval:10000,qos:1};\n';
+
+function canIsolateNetwork(): boolean {
+  const r = spawnSync('unshare', ['-rn', 'true'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+
+/**
+ * Runs the espruino CLI offline. Inside a network namespace when the OS allows it, so a module
+ * download attempt fails instead of happening; either way a download attempt fails the build.
+ */
+export function espruinoCli(input: string, output: string, boardJson: string): void {
+  const cli = path.join(root, 'node_modules', '.bin', 'espruino');
+  const args = ['-n', '--board', boardJson, '-o', output, input];
+  const isolated = canIsolateNetwork();
+  const text = isolated
+    ? execFileSync('unshare', ['-rn', cli].concat(args), { cwd: root, encoding: 'utf8', timeout: 60000 })
+    : execFileSync(cli, args, { cwd: root, encoding: 'utf8', timeout: 60000 });
+  if (/getURL|not found/i.test(text)) throw new Error('espruino CLI tried to fetch something:\n' + text);
+  if (!fs.existsSync(output)) throw new Error('espruino CLI wrote no ' + output + ':\n' + text);
+}
+
+export interface EspruinoSizes { client: number; clientApp: number; files: Record<string, number> }
+
+export async function buildEspruino(log: (s: string) => void): Promise<EspruinoSizes> {
+  fs.mkdirSync(distEspruino, { recursive: true });
+  fs.mkdirSync(tmpDir, { recursive: true });
+  const client = await toEs5(CLIENT_ENTRY);
+  const clientApp = await toEs5(CLIENT_APP_ENTRY);
+  fs.writeFileSync(path.join(distEspruino, 'client.min.js'), client.code);
+  log('espruino: client alone ' + client.code.length + ' B minified (budget 5120)');
+  log('  largest inputs (bytes before minifying): ' + largestInputs(client.metafile, 6).join(', '));
+  log('espruino: client + app ' + clientApp.code.length + ' B minified (budget 7168)');
+  const files: Record<string, number> = {};
+  for (const b of ESPRUINO_BOARDS) {
+    const stage = await toEs5("import './" + b.entry + "';");
+    const input = path.join(tmpDir, 'espruino-' + b.chip + '.js');
+    fs.writeFileSync(input, CONFIG_PRELUDE + stage.code + '\n');
+    const output = path.join(distEspruino, b.chip + '.js');
+    espruinoCli(input, output, path.join(root, b.boardJson));
+    files[b.chip] = fs.statSync(output).size;
+    const bad = findForbidden(fs.readFileSync(output, 'utf8'));
+    for (const f of bad) log('  FORBIDDEN in ' + b.chip + '.js: ' + f.what + ' near ' + JSON.stringify(f.context));
+    log('espruino: dist/espruino/' + b.chip + '.js ' + files[b.chip] + ' B (client, app, platform, DS18B20, board, config)');
+  }
+  return { client: client.code.length, clientApp: clientApp.code.length, files: files };
+}

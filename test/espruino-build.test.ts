@@ -1,0 +1,70 @@
+// The Espruino upload files: built by `npm run build`, ES5 that Espruino runs, nothing it lacks,
+// within the size budget. Builds once (unless dist/ is newer than the sources) and checks the output.
+import test from 'ava';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { root, distEspruino } from '../scripts/build/paths.js';
+import { findForbidden, parseEs5 } from '../scripts/build/es5-check.js';
+import { CLIENT_APP_BUDGET, CLIENT_BUDGET } from '../scripts/build/budget.js';
+import { CLIENT_APP_ENTRY, ESPRUINO_BOARDS, toEs5 } from '../scripts/build/espruino.js';
+
+const files = ESPRUINO_BOARDS.map((b) => path.join(distEspruino, b.chip + '.js'));
+
+test.before(() => {
+  execFileSync(process.execPath, [path.join(root, 'build', 'scripts', 'build.js')], { cwd: root, stdio: 'pipe', timeout: 110000 });
+});
+
+for (const b of ESPRUINO_BOARDS) {
+  test('espruino ' + b.chip + ': the upload file parses as ES5', (t) => {
+    const code = fs.readFileSync(path.join(distEspruino, b.chip + '.js'), 'utf8');
+    t.notThrows(() => parseEs5(code));
+    t.true(code.indexOf('var MQTT_CONFIG=') >= 0, 'starts with the config object users edit');
+    t.false(/@swc\/helpers/.test(code.replace(/"@swc\/helpers - [a-z_]+"/g, '')), 'no SWC helper import');
+  });
+  test('espruino ' + b.chip + ': no construct Espruino lacks', (t) => {
+    const code = fs.readFileSync(path.join(distEspruino, b.chip + '.js'), 'utf8');
+    t.deepEqual(findForbidden(code).map((f) => f.what + ': ' + f.context), []);
+  });
+  test('espruino ' + b.chip + ': requires only modules built into the firmware', (t) => {
+    const code = fs.readFileSync(path.join(distEspruino, b.chip + '.js'), 'utf8');
+    const board = JSON.parse(fs.readFileSync(path.join(root, b.boardJson), 'utf8')) as { info: { builtin_modules: string[] } };
+    const re = /require\("([^"]+)"\)/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(code)) !== null) t.true(board.info.builtin_modules.indexOf(m[1]) >= 0, m[1] + ' is built in');
+  });
+}
+
+test('espruino: client alone within ' + CLIENT_BUDGET + ' B minified', (t) => {
+  const size = fs.statSync(path.join(distEspruino, 'client.min.js')).size;
+  t.log('client alone: ' + size + ' B');
+  t.true(size <= CLIENT_BUDGET, 'client alone is ' + size + ' B');
+});
+
+test('espruino: client + app within ' + CLIENT_APP_BUDGET + ' B minified', async (t) => {
+  const r = await toEs5(CLIENT_APP_ENTRY);
+  t.log('client + app: ' + r.code.length + ' B');
+  t.true(r.code.length <= CLIENT_APP_BUDGET, 'client + app is ' + r.code.length + ' B');
+});
+
+// The checks themselves must catch what they are for.
+test('espruino: the checker rejects ES2015 syntax and every forbidden global and member', (t) => {
+  t.throws(() => parseEs5('var f = (a) => a;'));
+  t.throws(() => parseEs5('let x = 1;'));
+  t.throws(() => parseEs5('var {a} = o;'));
+  t.throws(() => parseEs5('var s = `x`;'));
+  const bad = ['new Map()', 'new Set()', 'new WeakMap()', 'Symbol.iterator', 'Reflect.ownKeys(o)', 'new Proxy(o, {})',
+    'new TextEncoder()', 'new TextDecoder()', 'Array.from(x)', 'Uint8Array.from(x)', 'Array["from"](x)', 'typeof Symbol'];
+  for (const b of bad) t.is(findForbidden('var o = {}, x = []; ' + b + ';').length, 1, b);
+  const fine = ['new Promise(function (r) { r(); })', 'o.Map = 1', 'var q = { Set: 1 }', 'function f(Map) { return Map; }', 'x.from(1)'];
+  for (const f of fine) t.deepEqual(findForbidden('var o = {}, x = []; ' + f + ';'), [], f);
+});
+
+test('espruino: a forbidden construct in the sources fails the upload-file check', async (t) => {
+  // The real pipeline over a source that uses Map: SWC does not polyfill it, so it must be found.
+  const r = await toEs5('const m = new Map<string, number>(); m.set("a", 1); (globalThis as any).out = Array.from(m.keys());');
+  const what = findForbidden(r.code).map((f) => f.what).sort();
+  t.deepEqual(what, ['Array.from', 'Map']);
+});
+
+void files;
