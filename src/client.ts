@@ -11,6 +11,7 @@ import type { MqttErrorCode } from './errors.js';
 import type { Will } from './codec/encode.js';
 import { utf8Length, validateTopicFilter, validateTopicName, writeUtf8 } from './codec/utf8.js';
 import { Session } from './session/session.js';
+import type { Decoder } from './codec/decoder.js';
 import type { SessionEvents, SessionOptions, SessionStats } from './session/session.js';
 import { parseBrokerUrl } from './url.js';
 import type { BrokerAddress } from './url.js';
@@ -146,9 +147,9 @@ export class MqttClient {
   private subQos: number[];
   private handlers: (MessageHandler | null)[];
   private filterBytes: Uint8Array[]; // UTF-8 of each filter, for matching without touching strings
-  // The session's decoder, whose buffer holds the topic bytes while message() runs. Read through
-  // a cast: the contract does not expose it yet (see topicMatchesBytes for why it matters).
-  private rx: { buf: Uint8Array; topicStart: number; topicEnd: number } | null;
+  // The session's decoder, whose buffer holds the topic bytes while message() runs, so filters
+  // match without decoding the topic string (see topicMatchesBytes for why it matters).
+  private rx: Decoder;
   private sent: boolean[];        // handed to the session (false: subscribed while offline)
   private unsent: string[];       // unsubscribed while offline, to tell the broker on connect
 
@@ -277,8 +278,7 @@ export class MqttClient {
     this.subQos = [];
     this.handlers = [];
     this.filterBytes = [];
-    const dec = (this.session as unknown as { dec?: { buf: Uint8Array; topicStart: number; topicEnd: number } }).dec;
-    this.rx = dec && dec.buf instanceof Uint8Array && typeof dec.topicStart === 'number' ? dec : null;
+    this.rx = this.session.rx;
     this.sent = [];
     this.unsent = [];
   }
@@ -374,6 +374,9 @@ export class MqttClient {
   /** DISCONNECT (so the broker discards the will), close, and stay closed until connect(). */
   end(): void {
     // From inside a callback the session is mid-input; it ends as soon as that input is done.
+    // The session would cope with a nested end() (it settles its state before every event), but
+    // deferring lets the PUBACK of a message being handled go out first, and keeps the session
+    // from being entered twice.
     if (this.busy) { this.connected = false; this.cmds.push(CMD_END); return; }
     this.enter();
     try { this.session.end(this.platform.now()); } finally { this.leave(); }
@@ -644,7 +647,8 @@ export class MqttClient {
   _message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
     // The payload is a view valid only now, so a deferred message carries a copy (rare path).
     if (this.appDepth > 0) { this.push(Q_MESSAGE, topic, new Uint8Array(payload), qos, retain, dup); return; }
-    this.dispatch(topic, payload, qos, retain, dup, this.rx !== null && this.rx.topicEnd > this.rx.topicStart);
+    // a delivered PUBLISH always has a non-empty topic in rx (the decoder rejects an empty one)
+    this.dispatch(topic, payload, qos, retain, dup, true);
   }
 
   /** Every handler whose filter matches gets the message; onMessage gets it only if none did. */
@@ -659,7 +663,7 @@ export class MqttClient {
       const h = this.handlers[i];
       if (h === null) continue;
       const rx = this.rx;
-      if (inBuffer && rx !== null ? topicMatchesBytes(this.filterBytes[i], rx.buf, rx.topicStart, rx.topicEnd) : topicMatches(this.filters[i], topic)) {
+      if (inBuffer ? topicMatchesBytes(this.filterBytes[i], rx.buf, rx.topicStart, rx.topicEnd) : topicMatches(this.filters[i], topic)) {
         matched = true;
         try { h.call(this, topic, payload, info); } catch (e) { this.caught(e); }
       }
@@ -679,8 +683,8 @@ export class MqttClient {
   _disconnected(willReconnect: boolean): void {
     void willReconnect;
     this.connected = false;
-    // Subscriptions the broker may have lost are re-sent by the session on reconnect; ours
-    // stay marked as sent.
+    // Subscriptions the broker may have lost (all without session present, the unacknowledged
+    // ones with it) are re-sent by the session on reconnect; ours stay marked as sent.
     this._emit(Q_CLOSE, undefined);
   }
 }

@@ -92,7 +92,9 @@ export class Session {
   private rMin: number; private rMax: number; private rJitter: number;
   private random: () => number;
 
-  private dec: Decoder;
+  /** The receive decoder, read-only for callers; its fields describe the packet being handled
+   *  and are valid only during message() (the client matches topic bytes in rx.buf). */
+  readonly rx: Decoder;
   private tx: Uint8Array;
   private txStart: number; private txEnd: number;
   private ob: Outbox;
@@ -105,6 +107,9 @@ export class Session {
   private lastSent: number; private lastRecv: number;
   private pingAt: number;        // when the unanswered PINGREQ went out; -1: none
   private link: number;          // bumped whenever a link ends, to stop processing its bytes
+  // Subscribed filters the broker has not acknowledged: a broker that kept the session may never
+  // have seen their SUBSCRIBE, so they are sent again on the next link whatever CONNACK says.
+  private unconfirmed: string[];
 
   constructor(options: SessionOptions, events: SessionEvents) {
     const o = options;
@@ -125,7 +130,7 @@ export class Session {
     if (this.rJitter < 0 || this.rJitter > 1) throw new MqttError('INVALID_ARGUMENT', 'reconnectJitter must be in 0..1');
     this.random = o.random || Math.random;
 
-    this.dec = new Decoder(new Uint8Array(opt(o.receiveBufferSize, 1024)));
+    this.rx = new Decoder(new Uint8Array(opt(o.receiveBufferSize, 1024)));
     this.tx = new Uint8Array(opt(o.transmitBufferSize, 512));
     this.ob = new Outbox(opt(o.outboxSize, 4096), maxInflight);
     this.subs = new Subscriptions();
@@ -141,6 +146,7 @@ export class Session {
     this.txStart = 0; this.txEnd = 0;
     this.now = 0; this.nextId = 1; this.attempt = 0; this.deadline = 0;
     this.lastSent = 0; this.lastRecv = 0; this.pingAt = -1; this.link = 0;
+    this.unconfirmed = [];
   }
 
   get inflightCount(): number { return this.ob.inflight; }
@@ -158,7 +164,7 @@ export class Session {
   opened(now: number): void {
     this.now = now;
     if (this.state !== CONNECTING) return;
-    this.dec.reset();
+    this.rx.reset();
     this.txStart = 0;
     this.txEnd = encodeConnect(this.tx, 0, this.connect); // fits: checked in the constructor
     this.state = HANDSHAKE;
@@ -169,9 +175,8 @@ export class Session {
     this.now = now;
     const s = this.state;
     if (s !== CONNECTING && s !== HANDSHAKE && s !== CONNECTED) return;
-    this.ev.error(new MqttError('CONNECTION_LOST', s === CONNECTING ? 'could not open a connection to the broker'
+    this.linkDown(now, false, new MqttError('CONNECTION_LOST', s === CONNECTING ? 'could not open a connection to the broker'
       : 'the connection to the broker was closed'));
-    this.linkDown(now, false);
   }
 
   end(now: number): void {
@@ -197,7 +202,9 @@ export class Session {
   }
 
   // The link is over. `ask` = we decided it (events.close() asks the client to close it).
-  private linkDown(now: number, ask: boolean): void {
+  // State, counters and the close request are settled before the application hears anything:
+  // its error handler may call end() (or start()), which must win over the reconnect planned here.
+  private linkDown(now: number, ask: boolean, err: MqttError): void {
     this.link++;
     this.pingAt = -1;
     this.subs.releaseAll();
@@ -206,12 +213,12 @@ export class Session {
     this.attempt++;
     if (ask) this.ev.close();
     this.txStart = 0; this.txEnd = 0;
-    this.ev.disconnected(true);
+    this.ev.error(err);
+    this.ev.disconnected(this.state !== ENDED && this.state !== FAILED);
   }
 
   private fail(now: number, err: MqttError): void {
-    this.ev.error(err);
-    this.linkDown(now, true);
+    this.linkDown(now, true, err);
   }
 
   private failHard(err: MqttError): void {
@@ -219,10 +226,10 @@ export class Session {
     this.pingAt = -1;
     this.subs.releaseAll();
     this.state = FAILED;
-    this.ev.error(err);
     this.ev.close();
     this.txStart = 0; this.txEnd = 0;
-    this.ev.disconnected(false);
+    this.ev.error(err);
+    this.ev.disconnected(this.state !== ENDED && this.state !== FAILED);
   }
 
   // ---- timers ----
@@ -343,7 +350,10 @@ export class Session {
     const end = encodeSubscribe(this.tx, p, id, filters, qos); // validates; throws MqttError
     if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'SUBSCRIBE does not fit the transmit buffer (' + this.tx.length + ' bytes)');
     this.txEnd = end;
-    for (let i = 0; i < filters.length; i++) this.subs.add(filters[i], qos[i]);
+    for (let i = 0; i < filters.length; i++) {
+      this.subs.add(filters[i], qos[i]);
+      if (this.unconfirmed.indexOf(filters[i]) < 0) this.unconfirmed.push(filters[i]);
+    }
     this.subs.hold(slot, id, KIND_SUBSCRIBE, filters.slice(0));
     return id;
   }
@@ -357,7 +367,7 @@ export class Session {
     const end = encodeUnsubscribe(this.tx, p, id, filters);
     if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'UNSUBSCRIBE does not fit the transmit buffer (' + this.tx.length + ' bytes)');
     this.txEnd = end;
-    for (let i = 0; i < filters.length; i++) this.subs.remove(filters[i]);
+    for (let i = 0; i < filters.length; i++) { this.subs.remove(filters[i]); this.forget(filters[i]); }
     this.subs.hold(slot, id, KIND_UNSUBSCRIBE, filters.slice(0));
     return id;
   }
@@ -387,7 +397,7 @@ export class Session {
   receive(chunk: Uint8Array, start: number, end: number, now: number): void {
     this.now = now;
     const link = this.link;
-    const d = this.dec;
+    const d = this.rx;
     let i = start;
     while (i < end && link === this.link && (this.state === HANDSHAKE || this.state === CONNECTED)) {
       i = d.feed(chunk, i, end);
@@ -408,7 +418,7 @@ export class Session {
   }
 
   private onPacket(now: number): void {
-    const d = this.dec;
+    const d = this.rx;
     const type = d.type;
     if (this.state === HANDSHAKE) {
       if (type !== CONNACK) { this.protocolError(now, PACKET_NAMES[type] + ' received before CONNACK'); return; }
@@ -438,7 +448,7 @@ export class Session {
   }
 
   private onConnack(now: number): void {
-    const rc = this.dec.returnCode;
+    const rc = this.rx.returnCode;
     if (rc !== 0) {
       const code = rc <= 5 ? CONNACK_CODES[rc] : 'PROTOCOL_ERROR';
       const err = new MqttError(code, rc <= 5 ? 'connection refused: ' + CONNACK_TEXT[rc] + ' (CONNACK ' + rc + ')'
@@ -447,7 +457,7 @@ export class Session {
       else this.fail(now, err);
       return;
     }
-    const sp = this.dec.sessionPresent;
+    const sp = this.rx.sessionPresent;
     this.state = CONNECTED;
     this.attempt = 0;
     this.pingAt = -1;
@@ -455,13 +465,26 @@ export class Session {
     const ob = this.ob;
     ob.rewind();
     while (ob.admit()) this.stats.sent++;
-    if (!sp) this.resubscribe();
+    this.resubscribe(sp);
+    if (this.state !== CONNECTED) return; // a resubscribe error's handler ended the session
     this.ev.connected(sp);
   }
 
-  // Replays the user's subscriptions in SUBSCRIBE packets as large as tx allows.
-  private resubscribe(): void {
-    const all = this.subs.filters, qos = this.subs.qos;
+  private forget(filter: string): void {
+    const u = this.unconfirmed.indexOf(filter);
+    if (u >= 0) this.unconfirmed.splice(u, 1);
+  }
+
+  // Replays the user's subscriptions (all of them without session present, else only those never
+  // acknowledged) in SUBSCRIBE packets as large as tx allows.
+  private resubscribe(sessionPresent: boolean): void {
+    const all: string[] = [], qos: number[] = [];
+    const f0 = this.subs.filters;
+    for (let k = 0; k < f0.length; k++) {
+      if (sessionPresent && this.unconfirmed.indexOf(f0[k]) < 0) continue;
+      all.push(f0[k]); qos.push(this.subs.qos[k]);
+    }
+    this.unconfirmed = all.slice(0);
     let i = 0;
     while (i < all.length) {
       const p = this.txRoom(0);
@@ -482,26 +505,28 @@ export class Session {
   }
 
   private onSuback(): void {
-    const d = this.dec;
+    const d = this.rx;
     const slot = this.subs.slotOf(d.packetId);
     if (slot < 0) return;
     const kind = this.subs.kinds[slot];
     if (kind !== KIND_SUBSCRIBE && kind !== KIND_RESUBSCRIBE) return;
     const filters = this.subs.requested[slot] as string[];
     this.subs.release(slot);
-    const buf = d.buf;
+    for (let k = 0; k < filters.length; k++) this.forget(filters[k]);
+    const buf = d.buf, link = this.link;
     for (let k = d.payloadStart; k < d.payloadEnd; k++) {
       if (buf[k] !== SUBACK_FAILURE) continue;
       const f = filters[k - d.payloadStart];
       // A refused filter is not replayed after a reconnect.
       if (f !== undefined) this.subs.remove(f);
       this.ev.error(new MqttError('SUBSCRIBE_FAILED', 'the broker refused the subscription to "' + f + '" (SUBACK 0x80)'));
+      if (link !== this.link) return; // the error handler ended the session: codes views are stale
     }
     if (kind === KIND_SUBSCRIBE) this.ev.subscribed(d.packetId, buf.subarray(d.payloadStart, d.payloadEnd));
   }
 
   private onPublish(now: number): void {
-    const d = this.dec;
+    const d = this.rx;
     if (d.qos > 1) { this.protocolError(now, 'QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
     const id = d.packetId, qos = d.qos, link = this.link;
     this.stats.received++;
@@ -512,7 +537,7 @@ export class Session {
   }
 
   private onDropped(now: number): void {
-    const d = this.dec;
+    const d = this.rx;
     if (d.qos > 1) { this.protocolError(now, 'QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
     this.stats.oversize++;
     if (d.qos === 1) this.writePuback(d.packetId);

@@ -304,6 +304,45 @@ test('client: end() from inside onError or onMessage really ends: onClose once, 
   t.is(r2.p.links.length, 1);
 });
 
+test('client: end() inside onError after a lost link: no reconnect, onClose once', (t) => {
+  const r = rig({ keepalive: 10 });
+  const l = online(r);
+  let closes = 0;
+  r.c.onClose = function () { closes++; r.log.push('close'); };
+  r.c.onError = function (e) { r.log.push('error ' + e.code); r.c.end(); };
+  l.drop('reset');
+  t.false(r.c.connected);
+  r.p.advance(600000);
+  t.deepEqual(r.log, ['connect false', 'error CONNECTION_LOST', 'close']);
+  t.is(closes, 1, 'onClose once');
+  t.is(r.p.links.length, 1, 'no reconnect after end()');
+  t.is(r.p.pendingTimers, 0, 'no keepalive or reconnect timer left');
+  r.c.connect(); // and connect() still works afterwards
+  t.is(r.p.links.length, 2);
+});
+
+test('client: a subscribe whose SUBACK was lost with the link is sent again when the broker kept the session', (t) => {
+  const r = rig({ clean: false });
+  const l = online(r, false);
+  const got: string[] = [];
+  t.is(r.c.subscribe('cmd/#', 1, function (topic) { got.push(topic); }), 'sent');
+  t.deepEqual(parseSubscribe(onlyPacket(t, l)).filters, ['cmd/#']);
+  l.drop('reset');
+  r.p.advance(100);
+  const l2 = r.p.last();
+  t.not(l2, l);
+  l2.open();
+  l2.take();
+  l2.feed(connack(true));
+  const again = l2.packets();
+  t.is(again.length, 1, 'the unacknowledged SUBSCRIBE goes out again');
+  const sub = parseSubscribe(again[0]);
+  t.deepEqual([sub.filters, sub.qos], [['cmd/#'], [1]]);
+  l2.feed(suback(sub.id, [1]));
+  l2.feed(publish('cmd/x', '', 0));
+  t.deepEqual(got, ['cmd/x']);
+});
+
 test('client: a lost link reports CONNECTION_LOST with the transport reason, then reconnects', (t) => {
   const r = rig();
   const l = online(r);

@@ -20,6 +20,7 @@ class Recorder implements SessionEvents {
   disconnects: boolean[] = [];
   onMessage: ((m: Msg) => void) | null = null;
   onClose: (() => void) | null = null;
+  onError: ((e: MqttError) => void) | null = null;
   open(): void { this.opens++; this.log.push('open'); }
   close(): void { this.closes++; this.log.push('close'); if (this.onClose) this.onClose(); }
   connected(sp: boolean): void { this.connects.push(sp); this.log.push('connected'); }
@@ -31,7 +32,7 @@ class Recorder implements SessionEvents {
   published(id: number): void { this.acks.push(id); }
   subscribed(id: number, codes: Uint8Array): void { this.subacks.push({ id: id, codes: Array.prototype.slice.call(codes) as number[] }); }
   unsubscribed(id: number): void { this.unsubacks.push(id); }
-  error(e: MqttError): void { this.errors.push(e); this.log.push('error ' + e.code); }
+  error(e: MqttError): void { this.errors.push(e); this.log.push('error ' + e.code); if (this.onError) this.onError(e); }
   disconnected(willReconnect: boolean): void { this.disconnects.push(willReconnect); this.log.push('disconnected'); }
   codes(): string[] { return this.errors.map((e) => e.code); }
 }
@@ -570,6 +571,44 @@ test('session: jitter shortens the delay by up to reconnectJitter and never exce
 });
 
 // ---- end ----
+
+test('session: end() called from the error event stops reconnecting', (t: Assert) => {
+  // a link lost under us (closed) and one we drop ourselves (malformed bytes → fail)
+  for (const how of ['closed', 'fail']) {
+    const { s, r } = make({ reconnectMin: 1000 });
+    up(s, 0);
+    drain(s);
+    r.onError = () => { s.end(5); };
+    if (how === 'closed') s.closed(5); else feed(s, [0x00, 0], 5);
+    t.is(s.state, ENDED, how);
+    t.deepEqual(r.disconnects, [false], how + ': one disconnected(), saying no reconnect follows');
+    t.is(r.closes, how === 'closed' ? 0 : 1, how + ': close() asked only for the link we drop');
+    t.is(s.nextTick(5), -1, how + ': no timer left');
+    r.onError = null;
+    for (let now = 5; now <= 600000; now += 1000) s.tick(now);
+    t.is(r.opens, 1, how + ': never reopens');
+    t.is(r.errors.length, 1, how);
+  }
+});
+
+test('session: a SUBSCRIBE lost with its link is sent again even when the broker kept the session', (t: Assert) => {
+  const { s, r } = make({ cleanSession: false });
+  up(s, 0);
+  const id = s.subscribe(['lost'], [1], 1);
+  drain(s);
+  s.closed(2); // no SUBACK: the broker may never have seen it
+  let now = reconnect(s, 2, CONNACK_SP);
+  const w = drain(s);
+  t.is(w.length, 1, 'one SUBSCRIBE on the new link');
+  const id2 = (w[0][2] << 8) | w[0][3];
+  t.deepEqual(w[0], [0x82, 9, id2 >> 8, id2 & 255, 0, 4, 0x6c, 0x6f, 0x73, 0x74, 1]);
+  feed(s, [0x90, 3, id2 >> 8, id2 & 255, 1], now);
+  t.deepEqual(r.subacks, [], 'the replay is not reported as a user subscribe');
+  t.true(id > 0);
+  s.closed(now);
+  now = reconnect(s, now, CONNACK_SP);
+  t.deepEqual(drain(s), [], 'acknowledged once: the broker keeps it in its session');
+});
 
 test('session: end() writes DISCONNECT before close(), ENDED, queued messages stay queued', (t: Assert) => {
   const { s, r } = make({ maxInflight: 1 });
