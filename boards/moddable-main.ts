@@ -19,9 +19,11 @@ function num(v: unknown): number | undefined {
 }
 
 export function runModdableBoard(board: BoardDefinition, sensor: TemperatureSensor): TempSensorApp {
+  // No fallback broker: a device must never send its readings somewhere its owner did not choose.
+  if (!config.broker) throw new Error('set the broker: mcconfig ... broker=mqtt://host:port');
   const qos = num(config.qos);
   const app = startTempSensor({
-    broker: String(config.broker || 'mqtt://test.mosquitto.org'),
+    broker: String(config.broker),
     topic: config.topic ? String(config.topic) : undefined,
     statusTopic: config.statusTopic ? String(config.statusTopic) : undefined,
     clientId: config.clientId ? String(config.clientId) : undefined,
