@@ -12,6 +12,7 @@ export interface SimOptions {
   interval: number; // ms between readings per device
   qos: 0 | 1;
   topic: string;
+  perDeviceTopics: boolean; // readings on <topic>/<id> instead of the firmware's shared <topic>
   duration?: number; // s; undefined = until Ctrl-C
   idPrefix: string;
   quiet: boolean;
@@ -36,7 +37,11 @@ Usage: host-sim [options]        (npm start -- [options])
   --devices <n>       simulated sensors (default 3)
   --interval <ms>     time between readings of each sensor (default 2000)
   --qos <0|1>         QoS of the readings (default 1)
-  --topic <t>         topic tree: sensor <id> publishes to <t>/<id>, status to <t>/<id>/status (default temp)
+  --topic <t>         every sensor publishes readings to <t> and its retained status to
+                      <t>/status, as the firmware does (default temp)
+  --per-device-topics sensor <id> publishes to <t>/<id> and <t>/<id>/status instead, so loss is
+                      counted exactly per device with any broker (with --broker and shared
+                      topics it is counted fleet-wide: the subscriber cannot tell who published)
   --id-prefix <p>     client ids are <p>1, <p>2, … (default sim-)
   --duration <s>      stop after this many seconds and print the summary (default: until Ctrl-C)
   --ramp <n>          start at most n device connections per second (default 200)
@@ -73,6 +78,7 @@ export function parseOptions(argv: string[]): SimOptions {
         interval: { type: 'string' },
         qos: { type: 'string' },
         topic: { type: 'string' },
+        'per-device-topics': { type: 'boolean' },
         duration: { type: 'string' },
         'id-prefix': { type: 'string' },
         ramp: { type: 'string' },
@@ -96,6 +102,7 @@ export function parseOptions(argv: string[]): SimOptions {
     interval: num('interval', v.interval, 10, 86_400_000, true) ?? 2000,
     qos: (num('qos', v.qos, 0, 1, true) ?? 1) as 0 | 1,
     topic: v.topic ?? 'temp',
+    perDeviceTopics: v['per-device-topics'] === true,
     duration: num('duration', v.duration, 0.1, 31_536_000, false),
     idPrefix: v['id-prefix'] ?? 'sim-',
     quiet: v.quiet === true,

@@ -7,6 +7,8 @@ export interface EmbeddedBroker {
   port: number;
   url: string;
   preferredTaken: boolean; // 1883 was in use, so another port was chosen
+  /** Every message the broker accepts, with its publisher's client id (null: the broker's own, e.g. $SYS). */
+  onPublish(listener: (topic: string, payload: string, clientId: string | null) => void): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +46,12 @@ export async function startEmbeddedBroker(preferred = 1883): Promise<EmbeddedBro
     port,
     url: 'mqtt://127.0.0.1:' + port,
     preferredTaken,
+    onPublish(listener) {
+      broker.on('publish', (packet, client) => {
+        const p = packet.payload as Buffer | string;
+        listener(packet.topic, typeof p === 'string' ? p : p.toString('utf8'), client ? client.id : null);
+      });
+    },
     async close() {
       if (closed) return;
       closed = true;

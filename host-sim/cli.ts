@@ -5,7 +5,8 @@
 import { parseOptions, UsageError, HELP, type SimOptions } from './args.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { FaultProxy } from './fault-proxy.js';
-import { Fleet } from './fleet.js';
+import { Fleet, type Attribution, type DeviceState } from './fleet.js';
+import { PublisherMatcher } from './attribution.js';
 import { Subscriber } from './subscriber.js';
 import { statusLine, totals, summarize, formatSummary, type Resources } from './report.js';
 import { describeLimit, limitIn, preflight } from './limits.js';
@@ -111,18 +112,45 @@ async function main(argv: string[]): Promise<void> {
   const platform = createNodePlatform(opts.ca ? { ca: opts.ca } : {});
   const printReadings = !opts.quiet && opts.devices <= PRINT_READINGS_UP_TO;
 
+  const statusTopic = opts.topic + '/status';
+  const attribution: Attribution = opts.perDeviceTopics ? 'topic' : embedded ? 'broker' : 'fleet';
+  // Only the embedded broker can say who published on a topic the whole fleet shares.
+  const matcher = attribution === 'broker' ? new PublisherMatcher(new Set([opts.topic, statusTopic])) : null;
+  if (matcher && embedded) embedded.onPublish((t, p, id) => matcher.published(t, p, id));
+
+  const idWidth = (opts.idPrefix + opts.devices).length;
+  const topicWidth = opts.perDeviceTopics ? (opts.topic + '/' + opts.idPrefix + opts.devices + '/status').length : statusTopic.length;
+  // "sim-2  temp         21.5": the sender first when it is known, then the topic as a subscriber sees it.
+  const show = (id: string | null, topic: string, text: string) =>
+    say((attribution === 'fleet' ? '' : (id ?? '?').padEnd(idWidth) + '  ') + topic.padEnd(topicWidth) + '  ' + text);
+
   let fleet: Fleet | null = null;
-  const subscriber = new Subscriber(brokerUrl, opts.topic, opts.idPrefix + 'watch-' + process.pid, platform, {
-    reading(id, payload) {
-      const d = fleet && fleet.byId.get(id);
-      if (!d) return; // another publisher on the same tree
-      fleet!.delivered(d, payload);
-      if (printReadings) say(`${id.padEnd(12)} ${payload} °C`);
+  const onReading = (topic: string, d: DeviceState | null, payload: string) => {
+    if (!fleet) return; // before the fleet exists nothing is owed
+    if (attribution === 'fleet') fleet.deliveredSomewhere(payload);
+    else {
+      // No sender known (the broker event never came): count it for a device that owes this value.
+      const to = d ?? fleet.ownerOf(payload);
+      if (!to) return; // another publisher on the same topic
+      fleet.delivered(to, payload);
+      d = to;
+    }
+    if (printReadings) show(d ? d.id : null, topic, payload);
+  };
+  const onStatus = (topic: string, d: DeviceState | null, payload: string, retained: boolean) => {
+    if (d) d.status = payload;
+    if (printReadings) show(d ? d.id : null, topic, payload + (retained ? ' (retained)' : ''));
+  };
+  const device = (id: string | null) => (id !== null && fleet ? fleet.byId.get(id) ?? null : null);
+  const subscriber = new Subscriber(brokerUrl, opts.topic, opts.perDeviceTopics, opts.idPrefix + 'watch-' + process.pid, platform, {
+    reading(topic, id, payload) {
+      if (matcher) matcher.received(topic, payload, (sender) => onReading(topic, device(sender), payload));
+      else if (attribution === 'topic' && !device(id)) return; // another publisher on the same tree
+      else onReading(topic, device(id), payload);
     },
-    status(id, payload, retained) {
-      const d = fleet && fleet.byId.get(id);
-      if (d) d.status = payload;
-      if (printReadings && d) say(`${id.padEnd(12)} status ${payload}${retained ? ' (retained)' : ''}`);
+    status(topic, id, payload, retained) {
+      if (matcher) matcher.received(topic, payload, (sender) => onStatus(topic, device(sender), payload, retained));
+      else onStatus(topic, device(id), payload, retained);
     },
   });
   try {
@@ -134,8 +162,12 @@ async function main(argv: string[]): Promise<void> {
     if (embedded) await embedded.close();
     process.exit(1);
   }
-  say(`subscriber on ${opts.topic}/+ and ${opts.topic}/+/status — ${opts.devices} device(s) publish to ${opts.topic}/<id> every ${opts.interval} ms, QoS ${opts.qos}` +
-    (proxy ? ' through the fault proxy' : ''));
+  say(opts.perDeviceTopics
+    ? `subscriber on ${opts.topic}/+ and ${opts.topic}/+/status — ${opts.devices} device(s) publish to ${opts.topic}/<id> every ${opts.interval} ms, QoS ${opts.qos}` +
+      (proxy ? ' through the fault proxy' : '')
+    : `subscriber on ${opts.topic} and ${statusTopic} — ${opts.devices} device(s) publish to ${opts.topic} every ${opts.interval} ms, QoS ${opts.qos}` +
+      (proxy ? ' through the fault proxy' : '') +
+      (attribution === 'fleet' ? '; senders unknown on an external broker, loss counted fleet-wide' : ''));
 
   const f = new Fleet({
     broker: deviceUrl,
@@ -143,6 +175,8 @@ async function main(argv: string[]): Promise<void> {
     interval: opts.interval,
     qos: opts.qos,
     topic: opts.topic,
+    perDeviceTopics: opts.perDeviceTopics,
+    attribution,
     idPrefix: opts.idPrefix,
     ramp: opts.ramp,
     ca: opts.ca,
@@ -206,17 +240,22 @@ async function main(argv: string[]): Promise<void> {
       seconds: (Date.now() - t0) / 1000,
     };
     clearInterval(statusTimer);
+    const statusesBefore = subscriber.statuses;
     f.stop();
     // The stall fault would hold every DISCONNECT back: let the proxy pass them.
     if (proxy) proxy.stall(false);
     await waitFor(() => f.connectedCount() === 0, 3000);
+    // Let the subscriber show the devices' parting "offline" (bounded: some links may be cut).
+    await waitFor(() => subscriber.statuses - statusesBefore >= f.started, 1000);
     subscriber.end();
     await sleep(50);
+    if (matcher) matcher.close();
     const summary = summarize(f, res, {
       broker: redact(brokerUrl),
       embedded: !!embedded,
       faults: proxy ? Object.assign({}, opts.faults, { connections: proxy.stats.connections, cuts: proxy.stats.cuts }) : null,
       warnings,
+      receivedOn: Object.fromEntries(subscriber.perTopic),
     });
     if (proxy) await proxy.close();
     if (embedded) await Promise.race([embedded.close(), sleep(2000)]);

@@ -9,9 +9,15 @@ import type { Platform, TransportSink } from '../src/client.js';
 import { SimulatedSensor, hostBoard } from '../boards/host.js';
 import { limitIn, type LimitHit } from './limits.js';
 
+// How a reading the subscriber got is tied to its device: by its topic (--per-device-topics), by
+// the embedded broker's word (shared topics), or not at all (shared topics on an external broker:
+// loss is then counted over the whole fleet).
+export type Attribution = 'topic' | 'broker' | 'fleet';
+
 export interface DeviceState {
   id: string;
   topic: string;
+  statusTopic: string;
   app: TempSensorApp | null; // null until its turn in the ramp
   // QoS 1 readings the app handed to the client ('sent' or 'queued') that the subscriber has not
   // seen yet, as a multiset of payloads: readings carry no sequence number, so equal values are
@@ -19,7 +25,7 @@ export interface DeviceState {
   pending: Map<string, number>;
   pendingCount: number;
   expected: number; // QoS 1 readings counted for loss accounting
-  received: number; // readings the subscriber matched to this device
+  received: number; // readings the subscriber matched to this device (not counted when attribution is 'fleet')
   duplicates: number; // readings the subscriber got beyond what was expected (resends after a cut)
   lastValue: string;
   status: string;
@@ -31,6 +37,8 @@ export interface FleetConfig {
   interval: number;
   qos: 0 | 1;
   topic: string;
+  perDeviceTopics: boolean;
+  attribution: Attribution;
   idPrefix: string;
   ramp: number; // connects started per second
   ca?: string;
@@ -47,6 +55,11 @@ export class Fleet {
   started = 0;
   counting = true; // false after the cut-off: later readings are not expected at the subscriber
   limit: LimitHit | null = null;
+  // With attribution 'fleet' the multiset of expected payloads is kept here, for all devices at once.
+  readonly fleetPending = new Map<string, number>();
+  fleetPendingCount = 0;
+  fleetReceived = 0;
+  fleetDuplicates = 0;
   private rampTimer: NodeJS.Timeout | null = null;
   private platform: Platform;
 
@@ -54,9 +67,11 @@ export class Fleet {
     this.platform = watchLimits(config.platform, (l) => this.limitHit(l));
     for (let i = 1; i <= config.devices; i++) {
       const id = config.idPrefix + i;
+      const topic = config.perDeviceTopics ? config.topic + '/' + id : config.topic;
       const d: DeviceState = {
         id,
-        topic: config.topic + '/' + id,
+        topic,
+        statusTopic: topic + '/status',
         app: null,
         pending: new Map(),
         pendingCount: 0,
@@ -106,7 +121,7 @@ export class Fleet {
         broker: this.config.broker,
         clientId: d.id,
         topic: d.topic,
-        statusTopic: d.topic + '/status',
+        statusTopic: d.statusTopic,
         interval: this.config.interval,
         qos: this.config.qos,
         outboxSize: hostBoard.outboxSize,
@@ -121,9 +136,14 @@ export class Fleet {
       if (result !== 'sent' && result !== 'queued') return;
       if (this.config.qos !== 1 || !this.counting) return;
       const payload = formatCelsius(value);
-      d.pending.set(payload, (d.pending.get(payload) || 0) + 1);
-      d.pendingCount++;
       d.expected++;
+      if (this.config.attribution === 'fleet') {
+        this.fleetPending.set(payload, (this.fleetPending.get(payload) || 0) + 1);
+        this.fleetPendingCount++;
+      } else {
+        d.pending.set(payload, (d.pending.get(payload) || 0) + 1);
+        d.pendingCount++;
+      }
     };
     d.app = app;
   }
@@ -144,9 +164,30 @@ export class Fleet {
     }
   }
 
+  /** A device still owed this reading, for a reading whose sender is unknown; null: none. */
+  ownerOf(payload: string): DeviceState | null {
+    for (const d of this.devices) if (d.pending.has(payload)) return d;
+    return null;
+  }
+
+  /** The subscriber saw `payload` on the shared reading topic and nobody can say who sent it. */
+  deliveredSomewhere(payload: string): void {
+    const n = this.fleetPending.get(payload);
+    if (n) {
+      if (n === 1) this.fleetPending.delete(payload);
+      else this.fleetPending.set(payload, n - 1);
+      this.fleetPendingCount--;
+      this.fleetReceived++;
+    } else if (this.config.qos === 1 && this.counting) {
+      this.fleetDuplicates++;
+    } else {
+      this.fleetReceived++;
+    }
+  }
+
   /** QoS 1 readings still owed to the subscriber. */
   outstanding(): number {
-    let n = 0;
+    let n = this.fleetPendingCount;
     for (const d of this.devices) n += d.pendingCount;
     return n;
   }

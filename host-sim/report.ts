@@ -1,5 +1,5 @@
 // What host-sim tells the user: the live status line and the final summary (text or JSON).
-import type { Fleet, DeviceState } from './fleet.js';
+import type { Fleet, DeviceState, Attribution } from './fleet.js';
 import type { LimitHit } from './limits.js';
 
 export interface Totals {
@@ -27,13 +27,17 @@ export interface DeviceRow {
   dropped: number;
   acknowledged: number;
   reconnects: number;
-  received: number;
-  duplicates: number;
-  lost: number | null;
+  received: number | null; // null: shared topics on an external broker, nobody knows the sender
+  duplicates: number | null;
+  lost: number | null; // null: QoS 0, or not attributable (loss is then counted fleet-wide only)
 }
 
-export function deviceRow(d: DeviceState, qos: number): DeviceRow {
+export function deviceRow(d: DeviceState, fleet: Fleet): DeviceRow {
   const app = d.app;
+  const qos = fleet.config.qos;
+  const fleetWide = fleet.config.attribution === 'fleet';
+  // Fleet-wide accounting can still say "none of this device's readings were lost" when none of anybody's were.
+  const lost = qos !== 1 ? null : !fleetWide ? d.pendingCount : fleet.fleetPendingCount === 0 ? 0 : null;
   return {
     id: d.id,
     connected: !!app && app.client.connected,
@@ -43,9 +47,9 @@ export function deviceRow(d: DeviceState, qos: number): DeviceRow {
     dropped: app ? app.stats.dropped : 0,
     acknowledged: app ? app.client.stats.acked : 0,
     reconnects: app ? app.client.stats.reconnects : 0,
-    received: d.received,
-    duplicates: d.duplicates,
-    lost: qos === 1 ? d.pendingCount : null,
+    received: fleetWide ? null : d.received,
+    duplicates: fleetWide ? null : d.duplicates,
+    lost,
   };
 }
 
@@ -55,8 +59,9 @@ export function totals(fleet: Fleet): Totals {
     devices: fleet.devices.length, started: fleet.started, connected: 0, readings: 0, published: 0, queued: 0,
     dropped: 0, acknowledged: 0, reconnects: 0, received: 0, duplicates: 0, expected: 0, lost: qos === 1 ? 0 : null,
   };
+  const fleetWide = fleet.config.attribution === 'fleet';
   for (const d of fleet.devices) {
-    const r = deviceRow(d, qos);
+    const r = deviceRow(d, fleet);
     if (r.connected) t.connected++;
     t.readings += r.readings;
     t.published += r.published;
@@ -64,10 +69,15 @@ export function totals(fleet: Fleet): Totals {
     t.dropped += r.dropped;
     t.acknowledged += r.acknowledged;
     t.reconnects += r.reconnects;
-    t.received += r.received;
-    t.duplicates += r.duplicates;
+    t.received += r.received ?? 0;
+    t.duplicates += r.duplicates ?? 0;
     t.expected += d.expected;
-    if (t.lost !== null) t.lost += d.pendingCount;
+    if (t.lost !== null && !fleetWide) t.lost += d.pendingCount;
+  }
+  if (fleetWide) {
+    t.received = fleet.fleetReceived;
+    t.duplicates = fleet.fleetDuplicates;
+    if (t.lost !== null) t.lost = fleet.fleetPendingCount;
   }
   return t;
 }
@@ -94,6 +104,10 @@ export interface Resources {
 export interface Summary {
   broker: string;
   embeddedBroker: boolean;
+  topics: { readings: string; status: string }; // '<id>' stands for each device's id
+  attribution: Attribution; // how received readings were tied to devices
+  receivedOn: Record<string, number>; // topic → messages the subscriber got there (readings and statuses)
+  notes: string[];
   devices: number;
   qos: number;
   interval: number;
@@ -114,10 +128,12 @@ const LIST_WORST = 5;
 export function summarize(
   fleet: Fleet,
   res: Resources,
-  info: { broker: string; embedded: boolean; faults: Summary['faults']; warnings: string[] },
+  info: { broker: string; embedded: boolean; faults: Summary['faults']; warnings: string[]; receivedOn: Record<string, number> },
 ): Summary {
   const qos = fleet.config.qos;
-  let rows = fleet.devices.map((d) => deviceRow(d, qos));
+  const c = fleet.config;
+  const readingTopic = c.perDeviceTopics ? c.topic + '/<id>' : c.topic;
+  let rows = fleet.devices.map((d) => deviceRow(d, fleet));
   const complete = rows.length <= LIST_ALL_UP_TO;
   if (!complete) {
     rows = rows
@@ -127,9 +143,22 @@ export function summarize(
   }
   const n = Math.max(1, fleet.started);
   const cpuMs = res.cpuUserMs + res.cpuSystemMs;
+  const notes: string[] = [];
+  if (c.attribution === 'fleet') {
+    notes.push(
+      `all devices share ${c.topic} on an external broker, so received, duplicates and lost are counted fleet-wide ` +
+        '(multiset of the values published vs received); per device they are unknown' +
+        (qos === 1 && fleet.fleetPendingCount === 0 ? ', except that nothing was lost' : '') +
+        '. Use --per-device-topics for exact per-device loss.',
+    );
+  }
   return {
     broker: info.broker,
     embeddedBroker: info.embedded,
+    topics: { readings: readingTopic, status: readingTopic + '/status' },
+    attribution: c.attribution,
+    receivedOn: info.receivedOn,
+    notes,
     devices: fleet.devices.length,
     qos,
     interval: fleet.config.interval,
@@ -181,14 +210,17 @@ export function formatSummary(s: Summary): string {
   out.push(s.perDeviceComplete ? 'per device:' : `the ${s.perDevice.length} worst of ${s.devices} devices:`);
   out.push(line(head));
   for (const r of s.perDevice) {
-    out.push(line([r.id, r.readings, r.published, r.queued, r.dropped, r.acknowledged, r.reconnects, r.received, r.lost === null ? '-' : r.lost]));
+    out.push(line([r.id, r.readings, r.published, r.queued, r.dropped, r.acknowledged, r.reconnects, r.received ?? '-', r.lost ?? '-']));
   }
   out.push(line(['total', t.readings, t.published, t.queued, t.dropped, t.acknowledged, t.reconnects, t.received, t.lost === null ? '-' : t.lost]));
+  const fleetWide = s.attribution === 'fleet' ? ' (fleet-wide: shared topic, senders unknown)' : '';
   if (t.lost !== null) {
-    out.push(`lost: ${t.lost} of ${t.expected} QoS 1 readings never reached the subscriber` + (t.duplicates ? ` (${t.duplicates} duplicate deliveries after reconnects)` : ''));
+    out.push(`lost: ${t.lost} of ${t.expected} QoS 1 readings never reached the subscriber${fleetWide}` + (t.duplicates ? ` (${t.duplicates} duplicate deliveries after reconnects)` : ''));
   } else {
-    out.push(`QoS 0: ${t.expected === 0 ? t.received : t.received} readings received; loss is allowed and not counted`);
+    out.push(`QoS 0: ${t.received} readings received${fleetWide}; loss is allowed and not counted`);
   }
+  out.push(`topics: readings on ${s.topics.readings}, status on ${s.topics.status}; the subscriber got ` +
+    (Object.keys(s.receivedOn).map((k) => `${s.receivedOn[k]} on ${k}`).join(', ') || 'nothing'));
   out.push(`devices: ${t.started} of ${s.devices} started, ${t.connected} connected at the end`);
   const m = s.memory;
   if (m.rss === 0) out.push('memory: unknown (reading it failed, see the limit below)');
@@ -204,6 +236,7 @@ export function formatSummary(s: Summary): string {
     out.push(`faults: ${parts.join(', ')}; proxy saw ${f.connections} connections, cut ${f.cuts}`);
   }
   if (s.limit) out.push(`limit hit: ${s.limit.code} — ${s.limit.what}. Fix: ${s.limit.fix}`);
+  for (const note of s.notes) out.push('note: ' + note);
   for (const wmsg of s.warnings) out.push('warning: ' + wmsg);
   return out.join('\n');
 }

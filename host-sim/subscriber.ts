@@ -1,26 +1,31 @@
-// The watching end of the simulation: our own MqttClient subscribed to the whole topic tree
-// (`<topic>/+` and `<topic>/+/status`), connected straight to the broker (never through the fault proxy), so it tells
-// what the fleet actually delivered.
+// The watching end of the simulation: our own MqttClient, connected straight to the broker (never
+// through the fault proxy), so it tells what the fleet actually delivered. It subscribes to the
+// firmware's topics (`<topic>` and `<topic>/status`), or with per-device topics to `<topic>/+` and
+// `<topic>/+/status`.
 import { MqttClient } from '../src/client.js';
 import type { Platform } from '../src/client.js';
 
 export interface SubscriberEvents {
-  reading(deviceId: string, payload: string): void; // on <topic>/<id>
-  status(deviceId: string, payload: string, retained: boolean): void; // on <topic>/<id>/status
+  /** deviceId comes from the topic with per-device topics, null on the shared topic. */
+  reading(topic: string, deviceId: string | null, payload: string): void;
+  status(topic: string, deviceId: string | null, payload: string, retained: boolean): void;
 }
 
 export class Subscriber {
   readonly client: MqttClient;
   readings = 0;
   statuses = 0;
+  /** Messages received per topic: what a user subscribed to the same topics would have seen. */
+  readonly perTopic = new Map<string, number>();
   private readonly prefix: string;
   private readonly probeTopic: string;
   private onProbe: (() => void) | null = null;
 
-  constructor(broker: string, topic: string, clientId: string, platform: Platform, events: SubscriberEvents) {
+  constructor(broker: string, topic: string, perDeviceTopics: boolean, clientId: string, platform: Platform, events: SubscriberEvents) {
     this.prefix = topic + '/';
-    // One level, so it matches the readings' filter: it proves that subscription is live.
-    this.probeTopic = topic + '/' + clientId;
+    const statusTopic = topic + '/status';
+    // Outside both layouts' filters (three levels), so no reader of `temp` or `temp/+` sees it.
+    this.probeTopic = topic + '/probe/' + clientId;
     this.client = new MqttClient({
       url: broker,
       clientId,
@@ -33,26 +38,44 @@ export class Subscriber {
         if (this.onProbe) this.onProbe();
         return;
       }
+      const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
+      if (!perDeviceTopics) {
+        if (t === topic) this.count(t), this.readings++, events.reading(t, null, text);
+        else if (t === statusTopic) this.count(t), this.statuses++, events.status(t, null, text, info.retain);
+        return;
+      }
       if (t.indexOf(this.prefix) !== 0) return;
       const rest = t.substring(this.prefix.length);
-      const text = Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength).toString('utf8');
       const slash = rest.indexOf('/');
       if (slash < 0) {
+        this.count(t);
         this.readings++;
-        events.reading(rest, text);
+        events.reading(t, rest, text);
       } else if (rest.substring(slash) === '/status') {
+        this.count(t);
         this.statuses++;
-        events.status(rest.substring(0, slash), text, info.retain);
+        events.status(t, rest.substring(0, slash), text, info.retain);
       }
     };
-    // Readings at QoS 1 so the broker owes them to us; statuses at QoS 0, because a broker with many
-    // retained statuses (one per device of earlier runs) would otherwise fill its per-client queue
-    // (mosquitto's max_queued_messages, 1000) and drop the readings and our probe behind them.
-    this.client.subscribe(topic + '/+', 1);
-    this.client.subscribe(topic + '/+/status', 0);
+    // Readings at QoS 1 so the broker owes them to us; statuses at QoS 0, because with per-device
+    // topics a broker with many retained statuses (one per device of earlier runs) would otherwise
+    // fill its per-client queue (mosquitto's max_queued_messages, 1000) and drop the readings and
+    // our probe behind them.
+    if (perDeviceTopics) {
+      this.client.subscribe(topic + '/+', 1);
+      this.client.subscribe(topic + '/+/status', 0);
+    } else {
+      this.client.subscribe(topic, 1);
+      this.client.subscribe(statusTopic, 0);
+    }
+    this.client.subscribe(this.probeTopic, 1);
   }
 
-  /** Connects and resolves once the broker has the subscription (readings from then on count). */
+  private count(topic: string): void {
+    this.perTopic.set(topic, (this.perTopic.get(topic) || 0) + 1);
+  }
+
+  /** Connects and resolves once the broker has the subscriptions (readings from then on count). */
   start(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('its subscription was not confirmed within ' + timeoutMs + ' ms (no connection, or the broker dropped our probe message)' + (errors.length ? ': ' + errors[errors.length - 1] : ''))), timeoutMs);
@@ -65,8 +88,8 @@ export class Subscriber {
           reject(new Error('subscriber: ' + e.toString()));
         }
       };
-      // The broker handles our SUBSCRIBE before a PUBLISH sent after it on the same connection,
-      // so our own probe coming back proves the subscription is live.
+      // A broker handles a connection's packets in order: our probe coming back through the last
+      // SUBSCRIBE proves the earlier ones are live too.
       this.client.onConnect = () => {
         this.client.publish(this.probeTopic, 'probe', 1, false);
       };

@@ -37,26 +37,52 @@ function summaryOf(t: { log(s: string): void }, r: Run): any {
   }
 }
 
-test('default run: an embedded broker, 3 sensors, readings from each reach the subscriber', async (t) => {
+test('default run: an embedded broker, 3 sensors publishing on exactly temp and temp/status, each device\'s readings arrive', async (t) => {
   const r = await run(['--duration', '4', '--interval', '500', '--json'], 30000);
   const s = summaryOf(t, r);
   t.is(r.code, 0, r.stderr);
   t.true(s.embeddedBroker);
   t.regex(r.stderr, /embedded aedes broker on 127\.0\.0\.1:\d+/);
   t.is(s.devices, 3);
-  t.is(s.perDevice.length, 3);
+  // The firmware's topics and nothing else reached the subscriber.
+  t.deepEqual(s.topics, { readings: 'temp', status: 'temp/status' });
+  t.deepEqual(Object.keys(s.receivedOn).sort(), ['temp', 'temp/status']);
+  t.is(s.receivedOn.temp, s.totals.received);
+  t.true(s.receivedOn['temp/status'] >= 3, `${s.receivedOn['temp/status']} statuses`);
+  // Shared topics, yet the embedded broker tells who sent each reading.
+  t.is(s.attribution, 'broker');
+  t.deepEqual(s.perDevice.map((d: { id: string }) => d.id).sort(), ['sim-1', 'sim-2', 'sim-3']);
   for (const d of s.perDevice) {
     t.true(d.received >= 3, `${d.id} got ${d.received} readings through`);
     t.is(d.lost, 0, d.id);
   }
-  t.deepEqual(s.perDevice.map((d: { id: string }) => d.id).sort(), ['sim-1', 'sim-2', 'sim-3']);
   t.is(s.totals.received, s.perDevice.reduce((n: number, d: { received: number }) => n + d.received, 0));
-  // The human-readable readings go to stderr with --json, one line per reading with the device id.
-  for (const id of ['sim-1', 'sim-2', 'sim-3']) t.regex(r.stderr, new RegExp(id + '\\s+-?\\d+\\.\\d °C'));
+  t.is(s.totals.lost, 0);
+  // With --json the readings are printed on stderr: sender, the topic it arrived on, the value.
+  for (const id of ['sim-1', 'sim-2', 'sim-3']) {
+    t.regex(r.stderr, new RegExp('^' + id + '\\s+temp\\s+-?\\d+\\.\\d$', 'm'));
+    t.regex(r.stderr, new RegExp('^' + id + '\\s+temp/status\\s+online$', 'm'));
+  }
+  t.notRegex(r.stderr, /temp\/sim-/);
   t.true(s.memory.rss > 0 && s.cpu.userMs >= 0);
 });
 
-test('50 devices at QoS 1 on mosquitto with links cut about every second: nothing lost', async (t) => {
+test('--per-device-topics: each sensor on temp/<id> and temp/<id>/status, counted per device', async (t) => {
+  const r = await run(['--duration', '3', '--interval', '500', '--devices', '2', '--per-device-topics', '--json'], 30000);
+  const s = summaryOf(t, r);
+  t.is(r.code, 0, r.stderr);
+  t.is(s.attribution, 'topic');
+  t.deepEqual(s.topics, { readings: 'temp/<id>', status: 'temp/<id>/status' });
+  t.deepEqual(Object.keys(s.receivedOn).sort(), ['temp/sim-1', 'temp/sim-1/status', 'temp/sim-2', 'temp/sim-2/status']);
+  for (const d of s.perDevice) {
+    t.true(d.received >= 2, `${d.id} got ${d.received} readings through`);
+    t.is(s.receivedOn['temp/' + d.id], d.received);
+    t.is(d.lost, 0, d.id);
+  }
+  t.regex(r.stderr, /^sim-1\s+temp\/sim-1\s+-?\d+\.\d$/m);
+});
+
+test('50 devices at QoS 1 on mosquitto, shared temp topic, links cut about every second: nothing lost', async (t) => {
   const broker = await startMosquitto();
   try {
     const r = await run(
@@ -67,12 +93,21 @@ test('50 devices at QoS 1 on mosquitto with links cut about every second: nothin
     const s = summaryOf(t, r);
     t.is(r.code, 0, r.stderr);
     t.false(s.embeddedBroker);
+    t.deepEqual(s.topics, { readings: 'temp', status: 'temp/status' });
+    t.deepEqual(Object.keys(s.receivedOn).sort(), ['temp', 'temp/status']);
+    // An external broker does not say who published: counted fleet-wide, and said so.
+    t.is(s.attribution, 'fleet');
+    t.true(s.notes.some((n: string) => /fleet-wide/.test(n)));
     t.is(s.totals.started, 50);
     t.true(s.faults.cuts >= 50, `the proxy cut ${s.faults.cuts} links`);
     t.true(s.totals.reconnects >= 50, `${s.totals.reconnects} reconnects`);
     t.true(s.totals.expected >= 50 * 5, `${s.totals.expected} readings expected`);
     t.is(s.totals.lost, 0);
     t.true(s.totals.received >= s.totals.expected);
+    t.is(s.receivedOn.temp, s.totals.received + s.totals.duplicates);
+    // Nothing lost fleet-wide means nothing lost by any device; who received what stays unknown.
+    for (const d of s.perDevice) t.is(d.lost, 0, d.id);
+    t.true(s.perDevice.every((d: { received: unknown }) => d.received === null));
   } finally {
     await broker.close();
   }
