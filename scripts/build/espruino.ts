@@ -9,22 +9,45 @@ import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 import { transform } from '@swc/core';
 import { minify } from 'terser';
+import * as acorn from 'acorn';
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { distEspruino, root, tmpDir } from './paths.js';
 import { findForbidden } from './es5-check.js';
+import { stripMessagesPlugin } from './strip-messages.js';
+import type { StripReport } from './strip-messages.js';
+import { mangleRegex, mangleSet } from './mangle-names.js';
+import type { MangleSet } from './mangle-names.js';
 
 // Espruino's built-in modules, required at run time; never bundled.
 const ENGINE_MODULES = ['net', 'tls', 'Wifi', 'Storage', 'ESP8266', 'ESP32'];
 
 export interface Stage { code: string; metafile: Metafile }
 
+/**
+ * The size reductions, each of which can be turned off (the runtime test also runs the file
+ * built without them, to show the harness itself works).
+ *   strip   MqttError message text becomes '' (codes stay): see strip-messages.ts
+ *   mangle  internal property names are renamed: see mangle-names.ts
+ */
+export interface Reductions { strip: boolean; mangle: boolean }
+export const ALL_REDUCTIONS: Reductions = { strip: true, mangle: true };
+export const NO_REDUCTIONS: Reductions = { strip: false, mangle: false };
+
+let names: MangleSet | null = null;
+/** Computed once per process from the TypeScript program. */
+export function mangledNames(): MangleSet {
+  if (!names) names = mangleSet();
+  return names;
+}
+
 /** esbuild → SWC (ES5) → terser. `source` is module text resolved from the repository root. */
 // CommonJS wrapped in a function by hand, not esbuild's IIFE: the IIFE output replaces `require`
 // with a shim that probes Proxy. Entries export nothing (export plumbing costs ~1 KB of helpers,
 // one of them Symbol-based); a library bundle hands its API to a global by assignment instead.
-export async function toEs5(source: string): Promise<Stage> {
+export async function toEs5(source: string, reductions?: Reductions, stripReport?: StripReport): Promise<Stage> {
+  const red = reductions || ALL_REDUCTIONS;
   const r = await build({
     stdin: { contents: source, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
     absWorkingDir: root,
@@ -35,6 +58,7 @@ export async function toEs5(source: string): Promise<Stage> {
     target: 'es2020',
     platform: 'neutral',
     external: ENGINE_MODULES,
+    plugins: red.strip ? [stripMessagesPlugin(stripReport)] : [],
     // Declared-only class fields must not become defineProperty calls (tsconfig's ES2022
     // target implies define semantics): on Espruino that is code size and time per object.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
@@ -52,16 +76,45 @@ export async function toEs5(source: string): Promise<Stage> {
     sourceMaps: false,
   });
   if (/require\(\s*["']@swc\/helpers|from\s*["']@swc\/helpers/.test(es5.code)) throw new Error('SWC output imports @swc/helpers');
+  if (red.mangle) assertNoMangledStrings(es5.code, mangleRegex(mangledNames().mangle));
   const min = await minify(es5.code, {
     ecma: 5,
     toplevel: true,
-    compress: { ecma: 5, passes: 2, unsafe_arrows: false },
-    mangle: { toplevel: true },
+    compress: TERSER_COMPRESS,
+    mangle: red.mangle
+      ? { toplevel: true, properties: { regex: mangleRegex(mangledNames().mangle), builtins: true, keep_quoted: false } }
+      : { toplevel: true },
     format: { ecma: 5, comments: false },
   });
   if (!min.code) throw new Error('terser produced nothing');
   return { code: min.code, metafile: r.metafile };
 }
+
+/**
+ * A name to be mangled must not occur as a string in the code terser sees (a helper's
+ * defineProperty key, a computed access): terser would rename the accesses and not the string.
+ */
+function assertNoMangledStrings(code: string, re: RegExp): void {
+  const bad: string[] = [];
+  for (const tok of acorn.tokenizer(code, { ecmaVersion: 5 })) {
+    if (tok.type === acorn.tokTypes.string && re.test((tok as unknown as { value: string }).value) && bad.indexOf((tok as unknown as { value: string }).value) < 0) bad.push((tok as unknown as { value: string }).value);
+  }
+  if (bad.length > 0) throw new Error('property mangling would break string uses of: ' + bad.join(', '));
+}
+
+// Each unsafe_* option checked against what src/ does; see the report in the build output.
+//   hoist_vars    var is function-scoped in ES5 anyway; one `var` per function        (-430 B)
+//   unsafe        String(x) → ""+x etc.; we never replace built-ins                     (-15 B)
+//   unsafe_proto  Array.prototype.f.call → [].f.call                                    (-14 B)
+//   pure_getters  our getters (count, inflightCount, queuedCount, server) only read      (-9 B)
+//   keep_fargs    false: nothing reads Function.length                                  (-28 B)
+//   passes 3      (-1 B)
+// Left off: unsafe_comps (rewrites !(a < b) to a >= b, wrong for NaN, and the app tests for
+// NaN readings), unsafe_math (reassociates float arithmetic: formatCelsius must round exactly).
+export const TERSER_COMPRESS = {
+  ecma: 5 as const, passes: 3, unsafe_arrows: false, hoist_vars: true, unsafe: true, unsafe_proto: true,
+  pure_getters: true, keep_fargs: false,
+};
 
 /** The largest inputs of a bundle (bytes esbuild put in the output, before minification). */
 export function largestInputs(meta: Metafile, n: number): string[] {
@@ -115,9 +168,18 @@ export interface EspruinoSizes { client: number; clientApp: number; files: Recor
 export async function buildEspruino(log: (s: string) => void): Promise<EspruinoSizes> {
   fs.mkdirSync(distEspruino, { recursive: true });
   fs.mkdirSync(tmpDir, { recursive: true });
-  const client = await toEs5(CLIENT_ENTRY);
+  const strip: StripReport = { sinks: [], edits: 0 };
+  const client = await toEs5(CLIENT_ENTRY, ALL_REDUCTIONS, strip);
   const clientApp = await toEs5(CLIENT_APP_ENTRY);
   fs.writeFileSync(path.join(distEspruino, 'client.min.js'), client.code);
+  const m = mangledNames();
+  // For review: what the upload files rename, and which class members keep their names and why.
+  fs.writeFileSync(path.join(distEspruino, 'mangled-names.txt'),
+    '# property names renamed in the Espruino upload files (' + m.mangle.length + ')\n' + m.mangle.join('\n') +
+    '\n\n# class members that keep their names, and why\n' +
+    Object.keys(m.kept).map((k) => k + '\t' + m.kept[k]).join('\n') + '\n');
+  log('espruino: message text stripped at ' + strip.edits + ' call sites; message-only functions: ' + strip.sinks.join(', '));
+  log('espruino: ' + m.mangle.length + ' property names mangled, ' + Object.keys(m.kept).length + ' class members kept (dist/espruino/mangled-names.txt)');
   log('espruino: client alone ' + client.code.length + ' B minified (budget 5120)');
   log('  largest inputs (bytes before minifying): ' + largestInputs(client.metafile, 6).join(', '));
   log('espruino: client + app ' + clientApp.code.length + ' B minified (budget 7168)');
