@@ -1,0 +1,85 @@
+// XS workload: codec + session alone, driven by hand (no transport, no client). Every loop is one
+// xsnap command, metered from bench/xs.ts; counters let the Node side check the work really happened.
+import { Session } from '../../src/session/session.js';
+import type { MqttError } from '../../src/errors.js';
+import { xsCommand } from '../../test/xs/xs-globals.js';
+import { CONNACK, PINGRESP, TOPIC, PAYLOAD16, IN16, IN1K, PUBACK, setPubackId, RECEIVE_BUFFER, KEEPALIVE } from './packets.js';
+
+let now = 1000;
+let packetsOut = 0, pings = 0, acked = 0, received = 0, receivedBytes = 0, notSent = 0, errors = 0, lastError = '';
+
+const session = new Session({ clientId: 'bench-xs', keepalive: KEEPALIVE, receiveBufferSize: RECEIVE_BUFFER }, {
+  open: function () {},
+  close: function () {},
+  connected: function () {},
+  // topic.length would cost XS 2 heap slots (a String wrapper) and be charged to the session
+  message: function (topic: string, payload: Uint8Array) { received++; receivedBytes += payload.length; },
+  published: function () { acked++; },
+  subscribed: function () {},
+  unsubscribed: function () {},
+  error: function (e: MqttError) { errors++; lastError = e.code + ': ' + e.message; },
+  disconnected: function () {},
+});
+
+function drain(): void {
+  let n = session.pull();
+  while (n > 0) {
+    packetsOut++;
+    if (session.out[session.outStart] === 0xc0) pings++;
+    n = session.pull();
+  }
+}
+
+xsCommand('s.connect', function () {
+  session.start(now);
+  session.opened(now);
+  drain();
+  session.receive(CONNACK, 0, CONNACK.length, now);
+  drain();
+  return String(session.state);
+});
+xsCommand('s.reset', function () {
+  packetsOut = pings = acked = received = receivedBytes = notSent = errors = 0;
+  lastError = '';
+});
+xsCommand('s.stats', function () {
+  return JSON.stringify({ packetsOut: packetsOut, pings: pings, acked: acked, received: received, notSent: notSent, errors: errors, lastError: lastError, inflight: session.inflightCount });
+});
+xsCommand('s.qos0', function (arg: string) {
+  const n = Number(arg);
+  for (let i = 0; i < n; i++) {
+    now++;
+    if (session.publish(TOPIC, PAYLOAD16, 0, false, now) !== 'sent') notSent++;
+    drain();
+  }
+});
+xsCommand('s.qos1', function (arg: string) {
+  const n = Number(arg);
+  for (let i = 0; i < n; i++) {
+    now++;
+    if (session.publish(TOPIC, PAYLOAD16, 1, false, now) !== 'sent') notSent++;
+    drain();
+    setPubackId(session.lastPacketId);
+    session.receive(PUBACK, 0, 4, now);
+    drain();
+  }
+});
+function incoming(p: Uint8Array, n: number): void {
+  for (let i = 0; i < n; i++) {
+    now++;
+    session.receive(p, 0, p.length, now);
+    drain();
+  }
+}
+xsCommand('s.in16', function (arg: string) { incoming(IN16, Number(arg)); });
+xsCommand('s.in1k', function (arg: string) { incoming(IN1K, Number(arg)); });
+xsCommand('s.ping', function (arg: string) {
+  const n = Number(arg);
+  for (let i = 0; i < n; i++) {
+    now += KEEPALIVE * 1000;
+    session.tick(now);
+    drain();
+    session.receive(PINGRESP, 0, 2, now);
+    drain();
+  }
+});
