@@ -3,6 +3,19 @@
 // message; incoming chunks become bytes with E.toUint8Array (one allocation the engine makes anyway).
 import type { Platform, Transport, TransportSink } from '../client.js';
 
+// E.toString needs one contiguous ("flat") block and returns undefined when the heap has none,
+// which a long-running ESP8266 reaches; writing that would put "undefined" on the wire. The
+// fallback builds the string in pieces: String.fromCharCode.apply takes at most 256 arguments.
+function toByteString(buf: Uint8Array, start: number, end: number): string {
+  const s = E.toString(buf.subarray(start, end));
+  if (typeof s === 'string') return s;
+  let out = '';
+  for (let i = start; i < end; i += 256) {
+    out += String.fromCharCode.apply(null, buf.subarray(i, i + 256 < end ? i + 256 : end) as unknown as number[]);
+  }
+  return out;
+}
+
 class EspruinoTransport implements Transport {
   private socket: EspruinoSocket;
   private done: boolean;
@@ -35,7 +48,7 @@ class EspruinoTransport implements Transport {
   }
   write(buf: Uint8Array, start: number, end: number): void {
     if (this.done || !this.socket) return;
-    this.socket.write(E.toString(buf.subarray(start, end)));
+    this.socket.write(toByteString(buf, start, end));
   }
   close(): void {
     if (this.socket) this.socket.end();
