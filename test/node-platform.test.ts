@@ -144,3 +144,129 @@ test('node platform: mqtts with the right CA works; with the wrong CA the error 
     rmSync(certs.dir, { recursive: true, force: true });
   }
 });
+
+// ---- write coalescing: the platform merges the writes of one event-loop turn into one
+// socket.write; these check that nothing is lost, reordered or cut off by it.
+
+interface Seen { topic: string; payload: Buffer; qos: number }
+
+/** Everything aedes receives from one client, in arrival order. */
+function recordPublishes(broker: any, clientId: string): Seen[] {
+  const seen: Seen[] = [];
+  broker.on('publish', (packet: { topic: string; payload: Buffer; qos: number }, client: { id: string } | null) => {
+    if (client && client.id === clientId) seen.push({ topic: packet.topic, payload: Buffer.from(packet.payload), qos: packet.qos });
+  });
+  return seen;
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('timed out: ' + what);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('node platform: 1 000 QoS 0 publishes of mixed sizes in one synchronous loop reach the broker complete and in order', async (t) => {
+  const b = await startAedes();
+  const c = makeClient({ url: b.url, clientId: 'np-burst', transmitBufferSize: 4096 });
+  try {
+    const seen = recordPublishes(b.broker, 'np-burst');
+    const up = connected(c);
+    c.connect();
+    await within(5000, 'CONNACK', up);
+    // sizes cycle so the pending buffer grows inside a turn, and the ~340 KB total crosses the
+    // point where a full chunk is written before the turn ends
+    const sizes = [1, 40, 300, 1000];
+    const expected: string[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const body = (i + ':').padEnd(sizes[i % sizes.length], String.fromCharCode(97 + (i % 26)));
+      expected.push(body);
+      // QoS 0 only: aedes reports QoS 1 publishes after its persistence step, out of wire order
+      t.is(c.publish('np/burst/' + (i % 7), body, 0), 'sent', 'publish ' + i);
+    }
+    await within(10000, 'all 1 000 at aedes', until(() => seen.length >= 1000, 10000, 'publishes'));
+    t.is(seen.length, 1000);
+    t.deepEqual(seen.map((s) => s.payload.toString()), expected, 'same bytes, same order');
+    t.deepEqual(seen.map((s) => s.topic), expected.map((_, i) => 'np/burst/' + (i % 7)));
+  } finally {
+    c.end();
+    await b.close();
+  }
+});
+
+test('node platform: publish then end() in the same turn delivers the message and the DISCONNECT before the FIN (no will)', async (t) => {
+  const b = await startAedes();
+  const id = 'np-last-words';
+  const c = makeClient({ url: b.url, clientId: id, will: { topic: 'np/will', payload: 'gone', qos: 0, retain: false } });
+  try {
+    const seen = recordPublishes(b.broker, id);
+    const wills: string[] = [];
+    b.broker.on('publish', (packet: { topic: string; payload: Buffer }) => {
+      if (packet.topic === 'np/will') wills.push(String(packet.payload));
+    });
+    const gone = new Promise<void>((resolve) => {
+      b.broker.on('clientDisconnect', (client: { id: string }) => { if (client.id === id) resolve(); });
+    });
+    const up = connected(c);
+    c.connect();
+    await within(5000, 'CONNACK', up);
+    t.is(c.publish('np/last', 'bye', 0), 'sent');
+    c.end();
+    // aedes emits clientDisconnect only for a DISCONNECT packet; a bare FIN would publish the will
+    await within(5000, 'aedes sees the DISCONNECT', gone);
+    await new Promise((r) => setTimeout(r, 200));
+    t.deepEqual(seen.map((s) => s.topic + ' ' + s.payload.toString()), ['np/last bye']);
+    t.deepEqual(wills, [], 'no will: the DISCONNECT went out before the FIN');
+  } finally {
+    c.end();
+    await b.close();
+  }
+});
+
+test('node platform: a broker that stops reading gets its link cut once the unsent backlog passes maxWriteBacklog', async (t) => {
+  // a fake broker: answers CONNECT with CONNACK, then never reads again
+  const sockets: net.Socket[] = [];
+  let connects = 0;
+  const server = net.createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => {});
+    s.once('data', () => {
+      connects++;
+      s.write(Buffer.from([0x20, 2, 0, 0]));
+      s.pause();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.address() as net.AddressInfo).port;
+  const backlog = 256 * 1024;
+  const c = makeClient({ url: 'mqtt://127.0.0.1:' + port, clientId: 'np-stalled', transmitBufferSize: 2048 },
+    new NodePlatform({ maxWriteBacklog: backlog }));
+  try {
+    const err = firstError(c);
+    const up = connected(c);
+    c.connect();
+    await within(5000, 'CONNACK', up);
+    const payload = new Uint8Array(1000);
+    let cut: MqttError | null = null;
+    void err.then((e) => { cut = e; });
+    let published = 0;
+    const deadline = Date.now() + 10000;
+    // keep publishing a turn at a time until the kernel buffers fill and the backlog bound hits
+    while (cut === null && Date.now() < deadline && published < 200000) {
+      for (let i = 0; i < 500 && c.connected; i++) { if (c.publish('np/flood', payload, 0) === 'sent') published++; }
+      await new Promise((r) => setImmediate(r));
+    }
+    const e = await within(5000, 'the link is cut', err);
+    t.is(e.code, 'CONNECTION_LOST');
+    t.regex(e.message, /not reading/);
+    t.regex(e.message, new RegExp('more than the ' + backlog));
+    // the client treats it like any lost link: it reconnects
+    await within(5000, 'reconnect', until(() => connects >= 2, 5000, 'second CONNECT'));
+    t.true(published > 0);
+  } finally {
+    c.end();
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
