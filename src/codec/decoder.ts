@@ -14,7 +14,7 @@
 import { MqttError } from '../errors.js';
 import type { MqttErrorCode } from '../errors.js';
 import {
-  CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, PACKET_NAMES,
+  CONNACK, PUBLISH, PUBREL, SUBACK, PINGRESP, PACKET_NAMES,
 } from './constants.js';
 import { readUtf8, checkTopicBytes, TOPIC_OK, TOPIC_BAD_UTF8, TOPIC_NUL } from './utf8.js';
 
@@ -44,8 +44,7 @@ export class Decoder {
   private hdrLen: number; // fixed header bytes (1 + remaining-length bytes)
   private got: number; // body bytes consumed so far
   private keep: number; // body bytes stored (< remainingLength only when oversize)
-  private oversize: boolean;
-  private pidHi: number; private pidLo: number; // caught while draining an oversize PUBLISH
+  private dropping: boolean;
 
   constructor(buf: Uint8Array) {
     if (!buf || buf.length < MIN_DECODER_BUFFER) {
@@ -58,7 +57,7 @@ export class Decoder {
     this.qos = 0; this.retain = false; this.dup = false; this.packetId = 0;
     this.topicStart = 0; this.topicEnd = 0; this.payloadStart = 0; this.payloadEnd = 0;
     this.state = S_HEADER; this.mul = 1; this.hdrLen = 0; this.got = 0; this.keep = 0;
-    this.oversize = false; this.pidHi = 0; this.pidLo = 0;
+    this.dropping = false;
   }
 
   reset(): void {
@@ -72,30 +71,25 @@ export class Decoder {
     return s === null ? '' : s;
   }
 
+  // Each step either needs more input, completes the packet (result set) or fails (S_ERROR).
   feed(chunk: Uint8Array, start: number, end: number): number {
     this.result = DECODE_NEED_MORE;
-    if (this.state === S_ERROR) { this.result = DECODE_ERROR; return end; }
     const buf = this.buf;
     let i = start;
-    while (i < end) {
+    while (i < end && this.state !== S_ERROR && this.result === DECODE_NEED_MORE) {
       if (this.state === S_HEADER) {
         const b = chunk[i++];
-        if (!this.header(b)) return end;
         buf[0] = b;
         this.remainingLength = 0; this.mul = 1; this.hdrLen = 1;
         this.state = S_LENGTH;
+        this.header(b);
       } else if (this.state === S_LENGTH) {
         const b = chunk[i++];
         buf[this.hdrLen++] = b;
         this.remainingLength += (b & 127) * this.mul;
         this.mul *= 128;
-        if (b & 128) {
-          if (this.hdrLen === 5) return this.failEnd(end, 'PACKET_MALFORMED', 'remaining length longer than 4 bytes');
-          continue;
-        }
-        if (!this.begin()) return end;
-        if (this.remainingLength === 0) return this.complete(i, end);
-        this.state = S_BODY;
+        if (!(b & 128)) this.begin();
+        else if (this.hdrLen === 5) this.fail('PACKET_MALFORMED', 'remaining length longer than 4 bytes');
       } else {
         const before = this.got;
         let n = end - i;
@@ -104,139 +98,113 @@ export class Decoder {
         if (stop > this.keep) stop = this.keep;
         const h = this.hdrLen;
         for (let k = before; k < stop; k++) buf[h + k] = chunk[i + k - before];
-        if (this.oversize && this.qos > 0 && before + n >= 2) {
-          // body offset of the packet id; the topic length (body 0..1) is always stored
+        if (this.dropping && this.qos > 0 && before + n >= 2) {
+          // The packet id sits after the topic (its length, body 0..1, is always stored).
           const pp = 2 + ((buf[h] << 8) | buf[h + 1]);
-          if (pp >= before && pp < before + n) this.pidHi = chunk[i + pp - before];
-          if (pp + 1 >= before && pp + 1 < before + n) this.pidLo = chunk[i + pp + 1 - before];
+          for (let k = pp < before ? before : pp; k < pp + 2 && k < before + n; k++) this.packetId = (this.packetId << 8) | chunk[i + k - before];
         }
         i += n;
         this.got = before + n;
-        if (this.got === this.remainingLength) return this.complete(i, end);
+        if (this.got === this.remainingLength) this.complete();
       }
     }
-    return i;
-  }
-
-  private fail(code: MqttErrorCode, message: string): number {
-    this.error = new MqttError(code, message);
+    if (this.state !== S_ERROR) return i;
     this.result = DECODE_ERROR;
-    this.state = S_ERROR;
-    return 0;
-  }
-
-  private failEnd(end: number, code: MqttErrorCode, message: string): number {
-    this.fail(code, message);
     return end;
   }
 
-  /** Checks the first byte; false after setting the error. */
-  private header(b: number): boolean {
+  private fail(code: MqttErrorCode, message: string): void {
+    this.error = new MqttError(code, message);
+    this.state = S_ERROR;
+  }
+
+  /** Checks the first byte. */
+  private header(b: number): void {
     const type = b >> 4, flags = b & 15;
     this.type = type; this.flags = flags;
     if (type === 0 || type === 15) {
       this.fail('PACKET_MALFORMED', 'packet type ' + type + ' is reserved in MQTT 3.1.1 (first byte 0x' + hex(b) + ')');
-      return false;
-    }
-    if (type === 1 || type === 8 || type === 10 || type === 12 || type === 14) {
+    } else if (type === 1 || type === 8 || type === 10 || type === 12 || type === 14) {
       this.fail('PROTOCOL_ERROR', 'packet type ' + type + ' (' + PACKET_NAMES[type] + ') is never sent to a client');
-      return false;
-    }
-    if (type === PUBLISH) {
+    } else if (type === PUBLISH) {
       this.qos = (flags >> 1) & 3;
-      if (this.qos === 3) { this.fail('PACKET_MALFORMED', 'PUBLISH with QoS 3 (first byte 0x' + hex(b) + ')'); return false; }
       this.dup = (flags & 8) !== 0;
       this.retain = (flags & 1) !== 0;
-      return true;
+      if (this.qos === 3) this.fail('PACKET_MALFORMED', 'PUBLISH with QoS 3 (first byte 0x' + hex(b) + ')');
+    } else if (flags !== (type === PUBREL ? 2 : 0)) {
+      this.fail('PACKET_MALFORMED', PACKET_NAMES[type] + ' with fixed-header flags 0x' + flags.toString(16) + ', expected 0x' + (type === PUBREL ? 2 : 0));
     }
-    const want = type === PUBREL ? 2 : 0;
-    if (flags !== want) {
-      this.fail('PACKET_MALFORMED', PACKET_NAMES[type] + ' with fixed-header flags 0x' + flags.toString(16) + ', expected 0x' + want);
-      return false;
-    }
-    return true;
   }
 
   /** Checks the remaining length against the type and decides where the body goes. */
-  private begin(): boolean {
-    const type = this.type, rl = this.remainingLength, name = PACKET_NAMES[type];
-    if (type === CONNACK || type === PUBACK || type === PUBREC || type === PUBREL || type === PUBCOMP || type === UNSUBACK) {
-      if (rl !== 2) { this.fail('PACKET_MALFORMED', name + ' with remaining length ' + rl + ', expected 2'); return false; }
-    } else if (type === PINGRESP) {
-      if (rl !== 0) { this.fail('PACKET_MALFORMED', 'PINGRESP with remaining length ' + rl + ', expected 0'); return false; }
-    } else if (type === SUBACK) {
-      if (rl < 3) { this.fail('PACKET_MALFORMED', 'SUBACK with remaining length ' + rl + ', expected at least 3 (packet id and one return code)'); return false; }
-    } else if (type === PUBLISH) {
-      const min = this.qos > 0 ? 5 : 3;
-      if (rl < min) {
-        this.fail('PACKET_MALFORMED', 'PUBLISH (QoS ' + this.qos + ') with remaining length ' + rl + ', too short for a topic' + (this.qos > 0 ? ' and packet id' : '') + ' (at least ' + min + ')');
-        return false;
-      }
+  private begin(): void {
+    const type = this.type, rl = this.remainingLength;
+    // PUBLISH: at least a topic (and a packet id); SUBACK: a packet id and one code; PINGRESP
+    // nothing; every other packet a client receives is exactly a packet id or CONNACK's 2 bytes.
+    const open = type === PUBLISH || type === SUBACK;
+    const min = type === PUBLISH ? (this.qos > 0 ? 5 : 3) : type === SUBACK ? 3 : type === PINGRESP ? 0 : 2;
+    if (rl < min || (rl > min && !open)) {
+      return this.fail('PACKET_MALFORMED', PACKET_NAMES[type] + ' with remaining length ' + rl + (type !== PUBLISH ? ', expected ' + (open ? 'at least ' : '') + min
+        : ', too short for a topic' + (this.qos > 0 ? ' and packet id' : '') + ' (at least ' + min + ')'));
     }
     this.got = 0;
     this.keep = rl;
-    this.oversize = false;
-    if (this.hdrLen + rl > this.buf.length) {
+    this.dropping = this.hdrLen + rl > this.buf.length;
+    if (this.dropping) {
       if (type !== PUBLISH) {
-        this.fail('PROTOCOL_ERROR', name + ' of ' + (this.hdrLen + rl) + ' bytes does not fit the receive buffer of ' + this.buf.length + ' bytes');
-        return false;
+        return this.fail('PROTOCOL_ERROR', PACKET_NAMES[type] + ' of ' + (this.hdrLen + rl) + ' bytes does not fit the receive buffer of ' + this.buf.length + ' bytes');
       }
-      this.oversize = true;
       this.keep = this.buf.length - this.hdrLen;
-      this.pidHi = 0; this.pidLo = 0;
+      this.packetId = 0;
     }
-    return true;
+    if (rl === 0) this.complete();
+    else this.state = S_BODY;
   }
 
-  /** The body is complete: decode it into the fields. Returns the index to hand back. */
-  private complete(i: number, end: number): number {
+  /** The body is complete: decode it into the fields. */
+  private complete(): void {
     const buf = this.buf, h = this.hdrLen, rl = this.remainingLength, type = this.type;
     this.state = S_HEADER;
+    this.result = DECODE_PACKET;
     if (type === PUBLISH) {
+      const q = this.qos > 0 ? 2 : 0;
       const tl = (buf[h] << 8) | buf[h + 1];
-      const need = 2 + tl + (this.qos > 0 ? 2 : 0);
-      if (need > rl) {
-        return this.failEnd(end, 'PACKET_MALFORMED', 'PUBLISH topic length ' + tl + ' runs past the end of the packet (remaining length ' + rl + ')');
+      if (tl === 0 || 2 + tl + q > rl) {
+        return this.fail('PACKET_MALFORMED', tl === 0 ? 'PUBLISH with an empty topic'
+          : 'PUBLISH topic length ' + tl + ' runs past the end of the packet (remaining length ' + rl + ')');
       }
-      if (tl === 0) return this.failEnd(end, 'PACKET_MALFORMED', 'PUBLISH with an empty topic');
-      const ts = h + 2, te = ts + tl;
-      if (this.oversize) {
-        this.packetId = this.qos > 0 ? (this.pidHi << 8) | this.pidLo : 0;
-        if (te <= buf.length) { this.topicStart = ts; this.topicEnd = te; }
-        else { this.topicStart = ts; this.topicEnd = ts; }
-        this.payloadStart = this.payloadEnd = this.topicEnd;
+      const ts = h + 2;
+      let te = ts + tl;
+      if (this.dropping) {
+        if (q === 0) this.packetId = 0; // else caught while draining
+        if (te > buf.length) te = ts; // the topic was not kept
+        this.payloadStart = this.payloadEnd = te;
+        this.result = DECODE_DROPPED;
       } else {
-        this.topicStart = ts; this.topicEnd = te;
-        this.packetId = this.qos > 0 ? (buf[te] << 8) | buf[te + 1] : 0;
-        this.payloadStart = te + (this.qos > 0 ? 2 : 0);
+        this.packetId = q ? (buf[te] << 8) | buf[te + 1] : 0;
+        this.payloadStart = te + q;
         this.payloadEnd = h + rl;
       }
-      if (this.qos > 0 && this.packetId === 0) return this.failEnd(end, 'PACKET_MALFORMED', 'PUBLISH (QoS ' + this.qos + ') with packet id 0');
-      const bad = checkTopicBytes(buf, this.topicStart, this.topicEnd);
+      this.topicStart = ts; this.topicEnd = te;
+      if (q && this.packetId === 0) return this.fail('PACKET_MALFORMED', 'PUBLISH (QoS ' + this.qos + ') with packet id 0');
+      const bad = checkTopicBytes(buf, ts, te);
       if (bad !== TOPIC_OK) {
-        return this.failEnd(end, 'PACKET_MALFORMED', 'PUBLISH topic ' + (bad === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : bad === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
+        this.fail('PACKET_MALFORMED', 'PUBLISH topic ' + (bad === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : bad === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
       }
-      this.result = this.oversize ? DECODE_DROPPED : DECODE_PACKET;
-      return i;
-    }
-    if (type === CONNACK) {
+    } else if (type === CONNACK) {
       const f = buf[h];
-      if (f & 0xfe) return this.failEnd(end, 'PACKET_MALFORMED', 'CONNACK acknowledge flags 0x' + hex(f) + ' have reserved bits set');
+      if (f & 0xfe) return this.fail('PACKET_MALFORMED', 'CONNACK acknowledge flags 0x' + hex(f) + ' have reserved bits set');
       this.sessionPresent = f === 1;
       this.returnCode = buf[h + 1];
-    } else if (type === SUBACK) {
+    } else if (type !== PINGRESP) {
       this.packetId = (buf[h] << 8) | buf[h + 1];
       this.payloadStart = h + 2;
       this.payloadEnd = h + rl;
       for (let k = h + 2; k < h + rl; k++) {
-        const c = buf[k];
-        if (c > 2 && c !== 0x80) return this.failEnd(end, 'PACKET_MALFORMED', 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
+        const c = buf[k]; // SUBACK return codes
+        if (c > 2 && c !== 0x80) return this.fail('PACKET_MALFORMED', 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
       }
-    } else if (type !== PINGRESP) {
-      this.packetId = (buf[h] << 8) | buf[h + 1];
     }
-    this.result = DECODE_PACKET;
-    return i;
   }
 }
 

@@ -117,47 +117,47 @@ export function checkTopicBytes(buf: Uint8Array, start: number, end: number): nu
   return TOPIC_OK;
 }
 
-function checkCommon(s: string, what: string): void {
+// Checks a topic name (filter false) or filter and returns its UTF-8 length, in one walk.
+// Problems are reported in a fixed order whatever their position: empty, U+0000 or a lone
+// surrogate, too long, then a wildcard where it does not belong.
+function checkTopic(s: string, filter: boolean): number {
+  const what = filter ? 'topic filter' : 'topic';
   const end = limit(s);
-  const first = end > 0 ? code(s, 0) : NaN;
-  if (first !== first) throw new MqttError('TOPIC_INVALID', what + ' must not be empty');
-  for (let i = 0; i < end; i++) {
+  let n = 0, i = 0, wild = -1;
+  for (; i < end; i++) {
     const c = code(s, i);
     if (c !== c) break;
     if (c === 0) throw new MqttError('TOPIC_INVALID', what + ' "' + s + '" contains U+0000 at index ' + i);
-    if (isHigh(c) && i + 1 < end && isLow(code(s, i + 1))) { i++; continue; }
-    if (c >= 0xd800 && c <= 0xdfff) throw new MqttError('TOPIC_INVALID', what + ' contains a lone UTF-16 surrogate at index ' + i + ', which has no UTF-8 form');
+    if (c >= 0xd800 && c <= 0xdfff) {
+      if (!isHigh(c) || !isLow(code(s, i + 1))) throw new MqttError('TOPIC_INVALID', what + ' contains a lone UTF-16 surrogate at index ' + i + ', which has no UTF-8 form');
+      n += 4; i++;
+      continue;
+    }
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c > 0xffff ? 4 : 3;
+    if (wild < 0 && (c === 0x2b || c === 0x23) && !(filter && wildcardFits(s, i, c))) wild = i;
   }
-  const n = utf8Length(s);
+  if (i === 0) throw new MqttError('TOPIC_INVALID', what + ' must not be empty');
   if (n > MAX_STRING_BYTES) throw new MqttError('STRING_TOO_LONG', what + ' is ' + n + ' bytes of UTF-8; MQTT allows at most 65535');
+  if (wild >= 0) {
+    const w = String.fromCharCode(code(s, wild));
+    throw new MqttError('TOPIC_INVALID', what + ' "' + s + '": ' + (!filter ? 'the wildcard "' + w + '" is only allowed in subscription filters'
+      : w === '#' ? '"#" must be the last level on its own (like "a/#")' : '"+" must be a whole level (like "a/+/b")'));
+  }
+  return n;
 }
 
-export function validateTopicName(topic: string): void {
-  checkCommon(topic, 'topic');
-  const end = limit(topic);
-  for (let i = 0; i < end; i++) {
-    const c = code(topic, i);
-    if (c !== c) return;
-    if (c === 0x2b || c === 0x23) {
-      throw new MqttError('TOPIC_INVALID', 'topic "' + topic + '" contains the wildcard "' + String.fromCharCode(c) + '"; wildcards are only allowed in subscription filters');
-    }
-  }
+// A filter's wildcard c at i fills its level ("+"), or is the whole last level ("#").
+function wildcardFits(s: string, i: number, c: number): boolean {
+  const next = code(s, i + 1); // NaN (or 0 on Espruino) past the end
+  const levelEnd = next !== next || i + 1 >= limit(s);
+  return (i === 0 || code(s, i - 1) === 0x2f) && (levelEnd || (c === 0x2b && next === 0x2f));
 }
 
-export function validateTopicFilter(filter: string): void {
-  checkCommon(filter, 'topic filter');
-  const end = limit(filter);
-  for (let i = 0; i < end; i++) {
-    const c = code(filter, i);
-    if (c !== c) return;
-    if (c !== 0x2b && c !== 0x23) continue;
-    const next = i + 1 < end ? code(filter, i + 1) : NaN; // NaN: c is the last character
-    const levelStart = i === 0 || code(filter, i - 1) === 0x2f;
-    if (c === 0x23 && !(levelStart && next !== next)) {
-      throw new MqttError('TOPIC_INVALID', 'topic filter "' + filter + '": "#" must be the last level on its own (like "a/#")');
-    }
-    if (c === 0x2b && !(levelStart && (next !== next || next === 0x2f))) {
-      throw new MqttError('TOPIC_INVALID', 'topic filter "' + filter + '": "+" must be a whole level (like "a/+/b")');
-    }
-  }
+/** Throws MqttError TOPIC_INVALID / STRING_TOO_LONG; returns the topic's UTF-8 length. */
+export function validateTopicName(topic: string): number {
+  return checkTopic(topic, false);
+}
+
+export function validateTopicFilter(filter: string): number {
+  return checkTopic(filter, true);
 }

@@ -23,7 +23,7 @@ export class Outbox {
   private tail: number; // where the next packet goes
   private stored: number; // packets in the ring, tombstones included
   private queueHead: number; // offset of the oldest queued (not yet admitted) packet
-  queued: number;
+  backlog: number; // queued packets, not yet admitted to the window
 
   // In-flight table, in admission order (= ring order). Entries [0, sendIndex) have been handed
   // to the transport on the current link; [sendIndex, inflight) still have to be.
@@ -36,15 +36,13 @@ export class Outbox {
 
   constructor(size: number, window: number) {
     this.buf = new Uint8Array(size);
-    this.head = 0; this.tail = 0; this.stored = 0; this.queueHead = 0; this.queued = 0;
+    this.head = 0; this.tail = 0; this.stored = 0; this.queueHead = 0; this.backlog = 0;
     this.ids = new Uint16Array(window);
     this.offs = new Int32Array(window);
     this.lens = new Int32Array(window);
     this.window = window;
     this.inflight = 0; this.sendIndex = 0;
   }
-
-  get count(): number { return this.stored; }
 
   // Offset where a packet of len bytes can be written now, or -1 when there is no room.
   // Nothing is committed until append().
@@ -65,32 +63,32 @@ export class Outbox {
   append(off: number, len: number): void {
     if (off === 0 && this.tail !== 0 && this.stored > 0 && this.tail < this.buf.length) this.buf[this.tail] = WRAP;
     this.tail = off + len;
-    if (this.queued === 0) this.queueHead = off;
-    this.queued++;
+    if (this.backlog === 0) this.queueHead = off;
+    this.backlog++;
     this.stored++;
   }
 
   // Moves the oldest queued packet into the window (unsent). False when none or window full.
   admit(): boolean {
-    if (this.queued === 0 || this.inflight >= this.window) return false;
+    if (this.backlog === 0 || this.inflight >= this.window) return false;
     const off = this.queueHead, i = this.inflight;
     this.offs[i] = off;
     this.lens[i] = packetLength(this.buf, off);
     this.ids[i] = packetId(this.buf, off);
     this.inflight = i + 1;
-    this.queued--;
-    if (this.queued > 0) this.queueHead = this.next(off);
+    this.backlog--;
+    if (this.backlog > 0) this.queueHead = this.after(off);
     return true;
   }
 
-  indexOf(id: number): number {
+  find(id: number): number {
     for (let i = 0; i < this.inflight; i++) if (this.ids[i] === id) return i;
     return -1;
   }
 
   // PUBACK: forget the entry and free ring space up to the oldest still unacknowledged packet.
   ack(id: number): boolean {
-    const i = this.indexOf(id);
+    const i = this.find(id);
     if (i < 0) return false;
     this.buf[this.offs[i]] = TOMBSTONE;
     const n = this.inflight - 1;
@@ -100,7 +98,7 @@ export class Outbox {
     this.inflight = n;
     if (i < this.sendIndex) this.sendIndex--;
     while (this.stored > 0 && this.buf[this.head] === TOMBSTONE) {
-      this.head = this.next(this.head);
+      this.head = this.after(this.head);
       this.stored--;
     }
     if (this.stored === 0) { this.head = 0; this.tail = 0; }
@@ -114,7 +112,7 @@ export class Outbox {
     this.sendIndex = 0;
   }
 
-  private next(p: number): number {
+  private after(p: number): number {
     const n = p + packetLength(this.buf, p);
     if (n === this.tail) return n;
     if (n >= this.buf.length || this.buf[n] === WRAP) return 0;

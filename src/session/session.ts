@@ -27,7 +27,7 @@ import { utf8Length, validateTopicName } from '../codec/utf8.js';
 import { Decoder, DECODE_NEED_MORE, DECODE_PACKET, DECODE_DROPPED, DECODE_ERROR } from '../codec/decoder.js';
 import { Outbox } from './outbox.js';
 import { backoffDelay } from './backoff.js';
-import { Subscriptions, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND_RESUBSCRIBE } from './subscriptions.js';
+import { Subscriptions, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND_REPLAY } from './subscriptions.js';
 
 export interface SessionOptions {
   clientId: string;
@@ -65,9 +65,8 @@ export const SENT = 'sent', QUEUED = 'queued';
 // with a new id unless more than 65535 were outstanding at once. This bound makes that impossible.
 const MAX_STORED = 60000;
 
-const CONNACK_CODES: MqttErrorCode[] = ['CONNACK_REFUSED_PROTOCOL_VERSION', 'CONNACK_REFUSED_PROTOCOL_VERSION',
-  'CONNACK_REFUSED_IDENTIFIER_REJECTED', 'CONNACK_REFUSED_SERVER_UNAVAILABLE', 'CONNACK_REFUSED_BAD_CREDENTIALS',
-  'CONNACK_REFUSED_NOT_AUTHORIZED'];
+// CONNACK return code 1..5 → the error code's tail after 'CONNACK_REFUSED_' (index 0 unused).
+const CONNACK_REFUSED = ['', 'PROTOCOL_VERSION', 'IDENTIFIER_REJECTED', 'SERVER_UNAVAILABLE', 'BAD_CREDENTIALS', 'NOT_AUTHORIZED'];
 const CONNACK_TEXT = ['', 'the broker does not speak MQTT 3.1.1', 'the broker rejected the client id',
   'the broker is unavailable', 'the broker rejected the username or password', 'the client is not authorized to connect'];
 
@@ -86,11 +85,11 @@ export class Session {
   out: Uint8Array; outStart: number; outEnd: number;
 
   private ev: SessionEvents;
-  private connect: ConnectFields;
+  private fields: ConnectFields;
   private keepaliveMs: number;
-  private connectTimeout: number;
+  private openTimeout: number;
   private rMin: number; private rMax: number; private rJitter: number;
-  private random: () => number;
+  private rand: () => number;
 
   /** The receive decoder, read-only for callers; its fields describe the packet being handled
    *  and are valid only during message() (the client matches topic bytes in rx.buf). */
@@ -100,21 +99,22 @@ export class Session {
   private ob: Outbox;
   private subs: Subscriptions;
 
-  private now: number;
+  private clock: number;
   private nextId: number;
   private attempt: number;       // reconnect attempts since the last successful CONNACK
   private deadline: number;      // CONNECTING/HANDSHAKE: connect timeout; WAITING: reconnect time
   private lastSent: number; private lastRecv: number;
   private pingAt: number;        // when the unanswered PINGREQ went out; -1: none
-  private link: number;          // bumped whenever a link ends, to stop processing its bytes
-  // Subscribed filters the broker has not acknowledged: a broker that kept the session may never
-  // have seen their SUBSCRIBE, so they are sent again on the next link whatever CONNACK says.
+  private linkNo: number;          // bumped whenever a link ends, to stop processing its bytes
+  // Filters whose last SUBSCRIBE or UNSUBSCRIBE the broker has not acknowledged: a broker that
+  // kept the session may never have seen it, so it is sent again on the next link. Which of the
+  // two it was follows from subs.filters (still subscribed: SUBSCRIBE, else UNSUBSCRIBE).
   private unconfirmed: string[];
 
   constructor(options: SessionOptions, events: SessionEvents) {
     const o = options;
     this.ev = events;
-    this.connect = {
+    this.fields = {
       clientId: o.clientId, cleanSession: o.cleanSession !== false, keepalive: opt(o.keepalive, 60),
       username: o.username, password: o.password, will: o.will,
     };
@@ -122,19 +122,19 @@ export class Session {
     if (!(maxInflight >= 1 && maxInflight <= 65535 && maxInflight % 1 === 0)) {
       throw new MqttError('INVALID_ARGUMENT', 'maxInflight ' + maxInflight + ' must be an integer in 1..65535');
     }
-    this.keepaliveMs = this.connect.keepalive * 1000;
-    this.connectTimeout = opt(o.connectTimeout, 10000);
+    this.keepaliveMs = this.fields.keepalive * 1000;
+    this.openTimeout = opt(o.connectTimeout, 10000);
     this.rMin = opt(o.reconnectMin, 1000);
     this.rMax = opt(o.reconnectMax, 60000);
     this.rJitter = opt(o.reconnectJitter, 0.5);
     if (this.rJitter < 0 || this.rJitter > 1) throw new MqttError('INVALID_ARGUMENT', 'reconnectJitter must be in 0..1');
-    this.random = o.random || Math.random;
+    this.rand = o.random || Math.random;
 
     this.rx = new Decoder(new Uint8Array(opt(o.receiveBufferSize, 1024)));
     this.tx = new Uint8Array(opt(o.transmitBufferSize, 512));
     this.ob = new Outbox(opt(o.outboxSize, 4096), maxInflight);
     this.subs = new Subscriptions();
-    const need = connectLength(this.connect); // also validates the options; throws MqttError
+    const need = connectLength(this.fields); // also validates the options; throws MqttError
     if (need > this.tx.length) {
       throw new MqttError('PACKET_TOO_LARGE', 'CONNECT needs ' + need + ' bytes but the transmit buffer has ' + this.tx.length);
     }
@@ -144,110 +144,100 @@ export class Session {
     this.stats = { sent: 0, acked: 0, queued: 0, dropped: 0, received: 0, reconnects: 0, oversize: 0 };
     this.out = this.tx; this.outStart = 0; this.outEnd = 0;
     this.txStart = 0; this.txEnd = 0;
-    this.now = 0; this.nextId = 1; this.attempt = 0; this.deadline = 0;
-    this.lastSent = 0; this.lastRecv = 0; this.pingAt = -1; this.link = 0;
+    this.clock = 0; this.nextId = 1; this.attempt = 0; this.deadline = 0;
+    this.lastSent = 0; this.lastRecv = 0; this.pingAt = -1; this.linkNo = 0;
     this.unconfirmed = [];
   }
 
   get inflightCount(): number { return this.ob.inflight; }
-  get queuedCount(): number { return this.ob.queued; }
+  get queuedCount(): number { return this.ob.backlog; }
 
   // ---- link lifecycle ----
 
   start(now: number): void {
-    this.now = now;
+    this.clock = now;
     if (this.state !== IDLE && this.state !== ENDED && this.state !== FAILED) return;
     this.attempt = 0;
     this.requestOpen(now);
   }
 
   opened(now: number): void {
-    this.now = now;
+    this.clock = now;
     if (this.state !== CONNECTING) return;
     this.rx.reset();
     this.txStart = 0;
-    this.txEnd = encodeConnect(this.tx, 0, this.connect); // fits: checked in the constructor
+    this.txEnd = encodeConnect(this.tx, 0, this.fields); // fits: checked in the constructor
     this.state = HANDSHAKE;
-    this.deadline = now + this.connectTimeout;
+    this.deadline = now + this.openTimeout;
   }
 
   closed(now: number): void {
-    this.now = now;
+    this.clock = now;
     const s = this.state;
     if (s !== CONNECTING && s !== HANDSHAKE && s !== CONNECTED) return;
-    this.linkDown(now, false, new MqttError('CONNECTION_LOST', s === CONNECTING ? 'could not open a connection to the broker'
-      : 'the connection to the broker was closed'));
+    this.linkDown(new MqttError('CONNECTION_LOST', s === CONNECTING ? 'could not open a connection to the broker'
+      : 'the connection to the broker was closed'), false, WAITING);
   }
 
   end(now: number): void {
-    this.now = now;
+    this.clock = now;
     const s = this.state;
     if (s === ENDED) return;
-    const wasLinked = s === CONNECTING || s === HANDSHAKE || s === CONNECTED;
-    if (s === CONNECTED) this.writeDisconnect();
-    this.state = ENDED;
-    this.link++;
-    this.pingAt = -1;
-    this.subs.releaseAll();
+    if (s === CONNECTED) {
+      const p = this.txRoom(2);
+      if (p >= 0) this.txEnd = encodeDisconnect(this.tx, p);
+    }
     // The client drains pull() (the DISCONNECT) in close() before closing the transport.
-    if (wasLinked) this.ev.close();
-    this.txStart = 0; this.txEnd = 0;
-    if (wasLinked) this.ev.disconnected(false);
+    this.linkDown(null, s === CONNECTING || s === HANDSHAKE || s === CONNECTED, ENDED);
   }
 
   private requestOpen(now: number): void {
     this.state = CONNECTING;
-    this.deadline = now + this.connectTimeout;
+    this.deadline = now + this.openTimeout;
     this.ev.open();
   }
 
-  // The link is over. `ask` = we decided it (events.close() asks the client to close it).
+  // The link (or the attempt to get one) is over; `state` says what follows: WAITING for a
+  // reconnect after a backoff, FAILED (retrying cannot help) or ENDED (end(), err null).
+  // `ask` = we decided it (events.close() asks the client to close it). Without an error and
+  // without a link to close (end() while offline) the application hears nothing.
   // State, counters and the close request are settled before the application hears anything:
   // its error handler may call end() (or start()), which must win over the reconnect planned here.
-  private linkDown(now: number, ask: boolean, err: MqttError): void {
-    this.link++;
+  private linkDown(err: MqttError | null, ask: boolean, state: number): void {
+    this.linkNo++;
     this.pingAt = -1;
     this.subs.releaseAll();
-    this.state = WAITING;
-    this.deadline = now + backoffDelay(this.attempt, this.rMin, this.rMax, this.rJitter, this.random);
-    this.attempt++;
+    this.state = state;
+    if (state === WAITING) {
+      this.deadline = this.clock + backoffDelay(this.attempt, this.rMin, this.rMax, this.rJitter, this.rand);
+      this.attempt++;
+    }
     if (ask) this.ev.close();
     this.txStart = 0; this.txEnd = 0;
-    this.ev.error(err);
-    this.ev.disconnected(this.state !== ENDED && this.state !== FAILED);
+    if (err) this.ev.error(err);
+    if (err || ask) this.ev.disconnected(err !== null && this.state !== ENDED && this.state !== FAILED);
   }
 
-  private fail(now: number, err: MqttError): void {
-    this.linkDown(now, true, err);
-  }
-
-  private failHard(err: MqttError): void {
-    this.link++;
-    this.pingAt = -1;
-    this.subs.releaseAll();
-    this.state = FAILED;
-    this.ev.close();
-    this.txStart = 0; this.txEnd = 0;
-    this.ev.error(err);
-    this.ev.disconnected(this.state !== ENDED && this.state !== FAILED);
+  private fail(err: MqttError): void {
+    this.linkDown(err, true, WAITING);
   }
 
   // ---- timers ----
 
   tick(now: number): void {
-    this.now = now;
+    this.clock = now;
     const s = this.state;
     if (s === WAITING) {
       if (now >= this.deadline) { this.stats.reconnects++; this.requestOpen(now); }
     } else if (s === CONNECTING || s === HANDSHAKE) {
       if (now >= this.deadline) {
-        this.fail(now, new MqttError('CONNECT_TIMEOUT', 'no CONNACK from the broker within ' + this.connectTimeout + ' ms'));
+        this.fail(new MqttError('CONNECT_TIMEOUT', 'no CONNACK from the broker within ' + this.openTimeout + ' ms'));
       }
     } else if (s === CONNECTED && this.keepaliveMs > 0) {
       const k = this.keepaliveMs;
       if (this.pingAt >= 0) {
         if (now >= this.pingAt + k / 2) {
-          this.fail(now, new MqttError('PING_TIMEOUT', 'no answer from the broker within ' + (k * 1.5) + ' ms (keepalive ' + (k / 1000) + ' s): the link is dead'));
+          this.fail(new MqttError('PING_TIMEOUT', 'no answer from the broker within ' + (k * 1.5) + ' ms (keepalive ' + (k / 1000) + ' s): the link is dead'));
         }
       } else if (now >= this.lastSent + k || now >= this.lastRecv + k) {
         const p = this.txRoom(2);
@@ -275,14 +265,14 @@ export class Session {
     if (this.txEnd > this.txStart) {
       this.out = this.tx; this.outStart = this.txStart; this.outEnd = this.txEnd;
       this.txStart = this.txEnd;
-      this.lastSent = this.now;
+      this.lastSent = this.clock;
       return this.outEnd - this.outStart;
     }
     const ob = this.ob;
     if (this.state === CONNECTED && ob.sendIndex < ob.inflight) {
       const i = ob.sendIndex++;
       this.out = ob.buf; this.outStart = ob.offs[i]; this.outEnd = this.outStart + ob.lens[i];
-      this.lastSent = this.now;
+      this.lastSent = this.clock;
       return ob.lens[i];
     }
     this.outStart = 0; this.outEnd = 0;
@@ -295,15 +285,10 @@ export class Session {
     return this.txEnd + n <= this.tx.length ? this.txEnd : -1;
   }
 
-  private writeDisconnect(): void {
-    const p = this.txRoom(2);
-    if (p >= 0) this.txEnd = encodeDisconnect(this.tx, p);
-  }
-
   // ---- user commands ----
 
   publish(topic: string, payload: Uint8Array | string, qos: 0 | 1, retain: boolean, now: number): 'sent' | 'queued' | MqttErrorCode {
-    this.now = now;
+    this.clock = now;
     // encodePublish validates the topic before writing anything, so on the paths that encode the
     // topic is checked once; paths that return without encoding check it themselves.
     let id = 0;
@@ -322,14 +307,14 @@ export class Session {
       }
       const ob = this.ob;
       if (len > ob.buf.length) return 'PACKET_TOO_LARGE';
-      const off = ob.inflight + ob.queued < MAX_STORED ? ob.reserve(len) : -1;
+      const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
       if (off < 0) { validateTopicName(topic); this.stats.dropped++; return 'QUEUE_FULL'; }
       id = this.allocId();
       encodePublish(ob.buf, off, topic, payload, 1, retain, false, id);
       ob.append(off, len);
       this.lastPacketId = id;
       // Queued messages keep their order: a new one jumps no queue, even when the window has room.
-      if (s === CONNECTED && ob.queued === 1 && ob.admit()) { this.stats.sent++; return SENT; }
+      if (s === CONNECTED && ob.backlog === 1 && ob.admit()) { this.stats.sent++; return SENT; }
       this.stats.queued++;
       return QUEUED;
     } catch (e) {
@@ -339,47 +324,34 @@ export class Session {
   }
 
   subscribe(filters: string[], qos: number[], now: number): number {
-    this.now = now;
-    this.requireConnected('subscribe');
-    if (!qos || qos.length !== (filters ? filters.length : 0)) {
-      throw new MqttError('INVALID_ARGUMENT', 'subscribe needs one QoS per filter');
-    }
-    const slot = this.requireSlot();
-    const id = this.allocId();
-    const p = this.txRoom(0);
-    const end = encodeSubscribe(this.tx, p, id, filters, qos); // validates; throws MqttError
-    if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'SUBSCRIBE does not fit the transmit buffer (' + this.tx.length + ' bytes)');
-    this.txEnd = end;
-    for (let i = 0; i < filters.length; i++) {
-      this.subs.add(filters[i], qos[i]);
-      if (this.unconfirmed.indexOf(filters[i]) < 0) this.unconfirmed.push(filters[i]);
-    }
-    this.subs.hold(slot, id, KIND_SUBSCRIBE, filters.slice(0));
-    return id;
+    return this.request(KIND_SUBSCRIBE, filters, qos, now);
   }
 
   unsubscribe(filters: string[], now: number): number {
-    this.now = now;
-    this.requireConnected('unsubscribe');
-    const slot = this.requireSlot();
-    const id = this.allocId();
-    const p = this.txRoom(0);
-    const end = encodeUnsubscribe(this.tx, p, id, filters);
-    if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'UNSUBSCRIBE does not fit the transmit buffer (' + this.tx.length + ' bytes)');
-    this.txEnd = end;
-    for (let i = 0; i < filters.length; i++) { this.subs.remove(filters[i]); this.forget(filters[i]); }
-    this.subs.hold(slot, id, KIND_UNSUBSCRIBE, filters.slice(0));
-    return id;
+    return this.request(KIND_UNSUBSCRIBE, filters, null, now);
   }
 
-  private requireConnected(what: string): void {
-    if (this.state !== CONNECTED) throw new MqttError('NOT_CONNECTED', 'cannot ' + what + ' while ' + STATE_NAMES[this.state] + '; retry after connected()');
-  }
-
-  private requireSlot(): number {
+  // The user's SUBSCRIBE (qos given) or UNSUBSCRIBE: written to tx, or a throw (MqttError).
+  private request(kind: number, filters: string[], qos: number[] | null, now: number): number {
+    this.clock = now;
+    if (this.state !== CONNECTED) throw new MqttError('NOT_CONNECTED', 'cannot (un)subscribe while ' + STATE_NAMES[this.state] + '; retry after connected()');
+    if (kind === KIND_SUBSCRIBE && !(qos && qos.length === (filters ? filters.length : 0))) {
+      throw new MqttError('INVALID_ARGUMENT', 'subscribe needs one QoS per filter');
+    }
     const slot = this.subs.freeSlot();
     if (slot < 0) throw new MqttError('QUEUE_FULL', 'too many SUBSCRIBE/UNSUBSCRIBE requests await an answer from the broker');
-    return slot;
+    const id = this.allocId();
+    const p = this.txRoom(0);
+    const end = qos ? encodeSubscribe(this.tx, p, id, filters, qos) : encodeUnsubscribe(this.tx, p, id, filters); // validate; throw
+    if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'the request does not fit the transmit buffer (' + this.tx.length + ' bytes)');
+    this.txEnd = end;
+    for (let i = 0; i < filters.length; i++) {
+      if (qos) this.subs.put(filters[i], qos[i]);
+      else this.subs.remove(filters[i]);
+      this.unconfirm(filters[i]);
+    }
+    this.subs.hold(slot, id, kind, filters.slice(0));
+    return id;
   }
 
   // 1..65535, skipping ids still in use (in flight, or awaiting SUBACK/UNSUBACK).
@@ -387,7 +359,7 @@ export class Session {
     for (let n = 0; n < 65535; n++) {
       const id = this.nextId;
       this.nextId = id === 65535 ? 1 : id + 1;
-      if (this.ob.indexOf(id) < 0 && this.subs.slotOf(id) < 0) return id;
+      if (this.ob.find(id) < 0 && this.subs.slotOf(id) < 0) return id;
     }
     return 0; // unreachable: at most 60000 + window + 8 ids are ever in use
   }
@@ -395,73 +367,65 @@ export class Session {
   // ---- input ----
 
   receive(chunk: Uint8Array, start: number, end: number, now: number): void {
-    this.now = now;
-    const link = this.link;
+    this.clock = now;
+    const link = this.linkNo;
     const d = this.rx;
     let i = start;
-    while (i < end && link === this.link && (this.state === HANDSHAKE || this.state === CONNECTED)) {
+    while (i < end && link === this.linkNo && (this.state === HANDSHAKE || this.state === CONNECTED)) {
       i = d.feed(chunk, i, end);
       const r = d.result;
       if (r === DECODE_NEED_MORE) continue;
       this.lastRecv = now;
       this.pingAt = -1;
-      if (r === DECODE_PACKET) this.onPacket(now);
-      else if (r === DECODE_DROPPED) this.onDropped(now);
-      else if (r === DECODE_ERROR) {
-        this.fail(now, d.error || new MqttError('PACKET_MALFORMED', 'undecodable bytes from the broker'));
-      }
+      if (r === DECODE_PACKET) this.onPacket();
+      else if (r === DECODE_DROPPED) this.onDropped();
+      else this.fail(d.error || new MqttError('PACKET_MALFORMED', 'undecodable bytes from the broker'));
     }
   }
 
-  private protocolError(now: number, why: string): void {
-    this.fail(now, new MqttError('PROTOCOL_ERROR', why));
+  private protocolError(why: string): void {
+    this.fail(new MqttError('PROTOCOL_ERROR', why));
   }
 
-  private onPacket(now: number): void {
+  private onPacket(): void {
     const d = this.rx;
     const type = d.type;
     if (this.state === HANDSHAKE) {
-      if (type !== CONNACK) { this.protocolError(now, PACKET_NAMES[type] + ' received before CONNACK'); return; }
-      this.onConnack(now);
+      if (type !== CONNACK) this.protocolError(PACKET_NAMES[type] + ' received before CONNACK');
+      else this.onConnack();
       return;
     }
-    if (type === PUBLISH) this.onPublish(now);
+    if (type === PUBLISH) this.onPublish();
     else if (type === PUBACK) {
       const id = d.packetId;
       if (!this.ob.ack(id)) return; // late duplicate after a resend: nothing waits for it
       this.stats.acked++;
       if (this.ob.admit()) this.stats.sent++;
       this.ev.published(id);
-    } else if (type === SUBACK) this.onSuback();
-    else if (type === UNSUBACK) {
-      const slot = this.subs.slotOf(d.packetId);
-      if (slot < 0 || this.subs.kinds[slot] !== KIND_UNSUBSCRIBE) return;
-      this.subs.release(slot);
-      this.ev.unsubscribed(d.packetId);
-    } else if (type === PINGRESP) {
+    } else if (type === SUBACK || type === UNSUBACK) this.onAck(type === SUBACK ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE);
+    else if (type === PINGRESP) {
       // life; handled in receive()
     } else if (type === PUBREC || type === PUBREL || type === PUBCOMP) {
-      this.protocolError(now, PACKET_NAMES[type] + ' received, but this client never uses QoS 2');
+      this.protocolError(PACKET_NAMES[type] + ' received, but this client never uses QoS 2');
     } else {
-      this.protocolError(now, PACKET_NAMES[type] + ' is not expected by a connected client');
+      this.protocolError(PACKET_NAMES[type] + ' is not expected by a connected client');
     }
   }
 
-  private onConnack(now: number): void {
+  private onConnack(): void {
     const rc = this.rx.returnCode;
     if (rc !== 0) {
-      const code = rc <= 5 ? CONNACK_CODES[rc] : 'PROTOCOL_ERROR';
+      const code = rc <= 5 ? 'CONNACK_REFUSED_' + CONNACK_REFUSED[rc] as MqttErrorCode : 'PROTOCOL_ERROR';
       const err = new MqttError(code, rc <= 5 ? 'connection refused: ' + CONNACK_TEXT[rc] + ' (CONNACK ' + rc + ')'
         : 'CONNACK with unknown return code ' + rc);
-      if (rc === 2 || rc === 4 || rc === 5) this.failHard(err); // retrying cannot help
-      else this.fail(now, err);
+      this.linkDown(err, true, rc === 2 || rc === 4 || rc === 5 ? FAILED : WAITING); // FAILED: retrying cannot help
       return;
     }
     const sp = this.rx.sessionPresent;
     this.state = CONNECTED;
     this.attempt = 0;
     this.pingAt = -1;
-    this.lastRecv = now;
+    this.lastRecv = this.clock;
     const ob = this.ob;
     ob.rewind();
     while (ob.admit()) this.stats.sent++;
@@ -470,75 +434,91 @@ export class Session {
     this.ev.connected(sp);
   }
 
-  private forget(filter: string): void {
-    const u = this.unconfirmed.indexOf(filter);
-    if (u >= 0) this.unconfirmed.splice(u, 1);
+  private unconfirm(filter: string): void {
+    if (this.unconfirmed.indexOf(filter) < 0) this.unconfirmed.push(filter);
   }
 
-  // Replays the user's subscriptions (all of them without session present, else only those never
-  // acknowledged) in SUBSCRIBE packets as large as tx allows.
+  // Without session present the broker kept nothing: every subscription is sent again and no
+  // unsubscribe is needed. With it, only what the broker never acknowledged is sent again.
   private resubscribe(sessionPresent: boolean): void {
-    const all: string[] = [], qos: number[] = [];
-    const f0 = this.subs.filters;
-    for (let k = 0; k < f0.length; k++) {
-      if (sessionPresent && this.unconfirmed.indexOf(f0[k]) < 0) continue;
-      all.push(f0[k]); qos.push(this.subs.qos[k]);
+    const sub: string[] = [], qos: number[] = [], unsub: string[] = [];
+    const f = this.subs.filters, u = this.unconfirmed;
+    for (let k = 0; k < f.length; k++) {
+      if (!sessionPresent || u.indexOf(f[k]) >= 0) { sub.push(f[k]); qos.push(this.subs.levels[k]); }
     }
-    this.unconfirmed = all.slice(0);
+    if (sessionPresent) for (let k = 0; k < u.length; k++) if (f.indexOf(u[k]) < 0) unsub.push(u[k]);
+    this.unconfirmed = sub.concat(unsub);
+    if (this.replay(unsub, null)) this.replay(sub, qos);
+  }
+
+  // Sends the filters in SUBSCRIBE (qos given) or UNSUBSCRIBE packets as large as tx allows.
+  // False after reporting filters that could not be sent.
+  private replay(all: string[], qos: number[] | null): boolean {
+    const per = qos ? 3 : 2; // length prefix, and the QoS byte of a SUBSCRIBE
     let i = 0;
     while (i < all.length) {
       const p = this.txRoom(0);
       let room = this.tx.length - p - 5 - 2;
       let j = i;
-      while (j < all.length && room >= 3 + utf8Length(all[j])) { room -= 3 + utf8Length(all[j]); j++; }
+      while (j < all.length && room >= per + utf8Length(all[j])) { room -= per + utf8Length(all[j]); j++; }
       const slot = this.subs.freeSlot();
       if (j === i || slot < 0) {
-        this.ev.error(new MqttError('PACKET_TOO_LARGE', 'could not resubscribe to ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
-        return;
+        this.ev.error(new MqttError('PACKET_TOO_LARGE', 'could not send again ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
+        return false;
       }
       const f = all.slice(i, j);
       const id = this.allocId();
-      this.txEnd = encodeSubscribe(this.tx, p, id, f, qos.slice(i, j));
-      this.subs.hold(slot, id, KIND_RESUBSCRIBE, f);
+      this.txEnd = qos ? encodeSubscribe(this.tx, p, id, f, qos.slice(i, j)) : encodeUnsubscribe(this.tx, p, id, f);
+      this.subs.hold(slot, id, (qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE) | KIND_REPLAY, f);
       i = j;
     }
+    return true;
   }
 
-  private onSuback(): void {
-    const d = this.rx;
-    const slot = this.subs.slotOf(d.packetId);
+  // SUBACK or UNSUBACK (want: the kind of request it answers).
+  private onAck(want: number): void {
+    const d = this.rx, subs = this.subs;
+    const slot = subs.slotOf(d.packetId);
     if (slot < 0) return;
-    const kind = this.subs.kinds[slot];
-    if (kind !== KIND_SUBSCRIBE && kind !== KIND_RESUBSCRIBE) return;
-    const filters = this.subs.requested[slot] as string[];
-    this.subs.release(slot);
-    for (let k = 0; k < filters.length; k++) this.forget(filters[k]);
-    const buf = d.buf, link = this.link;
+    const kind = subs.kinds[slot];
+    if ((kind & want) === 0) return;
+    const filters = subs.requested[slot] as string[];
+    subs.release(slot);
+    // A filter named again by a later request stays unconfirmed until that one is answered.
+    for (let k = 0; k < filters.length; k++) {
+      const u = this.unconfirmed.indexOf(filters[k]);
+      if (u >= 0 && !subs.isRequested(filters[k])) this.unconfirmed.splice(u, 1);
+    }
+    if (want === KIND_UNSUBSCRIBE) {
+      if (kind === KIND_UNSUBSCRIBE) this.ev.unsubscribed(d.packetId);
+      return;
+    }
+    const buf = d.buf, link = this.linkNo;
     for (let k = d.payloadStart; k < d.payloadEnd; k++) {
       if (buf[k] !== SUBACK_FAILURE) continue;
       const f = filters[k - d.payloadStart];
       // A refused filter is not replayed after a reconnect.
       if (f !== undefined) this.subs.remove(f);
       this.ev.error(new MqttError('SUBSCRIBE_FAILED', 'the broker refused the subscription to "' + f + '" (SUBACK 0x80)'));
-      if (link !== this.link) return; // the error handler ended the session: codes views are stale
+      if (link !== this.linkNo) return; // the error handler ended the session: codes views are stale
     }
     if (kind === KIND_SUBSCRIBE) this.ev.subscribed(d.packetId, buf.subarray(d.payloadStart, d.payloadEnd));
   }
 
-  private onPublish(now: number): void {
+  private onPublish(): void {
     const d = this.rx;
-    if (d.qos > 1) { this.protocolError(now, 'QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
-    const id = d.packetId, qos = d.qos, link = this.link;
+    if (d.qos > 1) { this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
+    const id = d.packetId, qos = d.qos, link = this.linkNo;
     this.stats.received++;
     this.ev.message(d.topic(), d.buf.subarray(d.payloadStart, d.payloadEnd), qos, d.retain, d.dup);
     // Acknowledged only once the application has had it (at-least-once), and only on the link
     // it came from: the handler may have ended the session.
-    if (qos === 1 && link === this.link && this.state === CONNECTED) this.writePuback(id);
+    if (qos === 1 && link === this.linkNo && this.state === CONNECTED) this.writePuback(id);
   }
 
-  private onDropped(now: number): void {
+  private onDropped(): void {
     const d = this.rx;
-    if (d.qos > 1) { this.protocolError(now, 'QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
+    if (d.qos > 1) { this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
     this.stats.oversize++;
     if (d.qos === 1) this.writePuback(d.packetId);
     const t = d.topicEnd > d.topicStart ? '"' + d.topic() + '"' : '(topic not kept)';

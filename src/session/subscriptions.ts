@@ -1,12 +1,14 @@
 // What the user subscribed to (replayed after a reconnect without session state), and the
 // SUBSCRIBE/UNSUBSCRIBE requests waiting for their acknowledgement. Subscriptions are rare, so
 // plain arrays are fine here; the pending table is bounded all the same.
-export const KIND_SUBSCRIBE = 1, KIND_UNSUBSCRIBE = 2, KIND_RESUBSCRIBE = 3;
+// A request's kind: what it asked for, plus KIND_REPLAY when the session sent it again by itself
+// after a reconnect (its acknowledgement is not reported to the user).
+export const KIND_SUBSCRIBE = 1, KIND_UNSUBSCRIBE = 2, KIND_REPLAY = 4;
 export const MAX_PENDING = 8;
 
 export class Subscriptions {
   filters: string[];
-  qos: number[];
+  levels: number[];
   // pending requests, by slot; id 0 = free
   readonly ids: Uint16Array;
   readonly kinds: Uint8Array;
@@ -14,30 +16,39 @@ export class Subscriptions {
 
   constructor() {
     this.filters = [];
-    this.qos = [];
+    this.levels = [];
     this.ids = new Uint16Array(MAX_PENDING);
     this.kinds = new Uint8Array(MAX_PENDING);
     this.requested = [];
     for (let i = 0; i < MAX_PENDING; i++) this.requested.push(null);
   }
 
-  add(filter: string, qos: number): void {
+  put(filter: string, qos: number): void {
     const i = this.filters.indexOf(filter);
-    if (i >= 0) { this.qos[i] = qos; return; }
+    if (i >= 0) { this.levels[i] = qos; return; }
     this.filters.push(filter);
-    this.qos.push(qos);
+    this.levels.push(qos);
   }
 
   remove(filter: string): void {
     const i = this.filters.indexOf(filter);
     if (i < 0) return;
     this.filters.splice(i, 1);
-    this.qos.splice(i, 1);
+    this.levels.splice(i, 1);
   }
 
   freeSlot(): number {
     for (let i = 0; i < MAX_PENDING; i++) if (this.ids[i] === 0) return i;
     return -1;
+  }
+
+  // True when a pending request still names the filter.
+  isRequested(filter: string): boolean {
+    for (let i = 0; i < MAX_PENDING; i++) {
+      const r = this.requested[i];
+      if (r && r.indexOf(filter) >= 0) return true;
+    }
+    return false;
   }
 
   slotOf(id: number): number {

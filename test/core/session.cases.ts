@@ -610,6 +610,49 @@ test('session: a SUBSCRIBE lost with its link is sent again even when the broker
   t.deepEqual(drain(s), [], 'acknowledged once: the broker keeps it in its session');
 });
 
+test('session: an UNSUBSCRIBE lost with its link is sent again when the broker kept the session', (t: Assert) => {
+  const { s, r } = make({ cleanSession: false });
+  up(s, 0);
+  const sid = s.subscribe(['gone', 'kept'], [1, 0], 1);
+  feed(s, [0x90, 4, sid >> 8, sid & 255, 1, 0], 1);
+  s.unsubscribe(['gone'], 1);
+  drain(s);
+  s.closed(2); // no UNSUBACK: the broker may still deliver "gone" from the session it kept
+  let now = reconnect(s, 2, CONNACK_SP);
+  const w = drain(s);
+  t.is(w.length, 1, 'one UNSUBSCRIBE on the new link, no SUBSCRIBE');
+  const id = (w[0][2] << 8) | w[0][3];
+  t.deepEqual(w[0], [0xa2, 8, id >> 8, id & 255, 0, 4, 0x67, 0x6f, 0x6e, 0x65]);
+  feed(s, [0xb0, 2, id >> 8, id & 255], now);
+  t.deepEqual(r.unsubacks, [], 'the replay is not reported as a user unsubscribe');
+  s.closed(now);
+  now = reconnect(s, now, CONNACK_SP);
+  t.deepEqual(drain(s), [], 'acknowledged once: nothing left to send');
+  // Without a session the broker forgot the subscription: only what is still wanted goes out.
+  s.unsubscribe(['kept'], now);
+  drain(s);
+  s.closed(now);
+  now = reconnect(s, now, CONNACK_OK);
+  t.deepEqual(drain(s), [], 'session not present: no UNSUBSCRIBE, nothing left to resubscribe');
+  t.is(s.state, CONNECTED);
+});
+
+test('session: a SUBACK does not confirm an UNSUBSCRIBE of the same filter sent after it', (t: Assert) => {
+  const { s } = make({ cleanSession: false });
+  up(s, 0);
+  const sid = s.subscribe(['x'], [0], 1);
+  s.unsubscribe(['x'], 1);
+  drain(s);
+  feed(s, [0x90, 3, sid >> 8, sid & 255, 0], 2); // the UNSUBACK never comes
+  s.closed(3);
+  const now = reconnect(s, 3, CONNACK_SP);
+  const w = drain(s);
+  t.is(w.length, 1);
+  const id = (w[0][2] << 8) | w[0][3];
+  t.deepEqual(w[0], [0xa2, 5, id >> 8, id & 255, 0, 1, 0x78], 'the UNSUBSCRIBE goes out again');
+  t.is(s.state, CONNECTED, String(now));
+});
+
 test('session: end() writes DISCONNECT before close(), ENDED, queued messages stay queued', (t: Assert) => {
   const { s, r } = make({ maxInflight: 1 });
   up(s, 0);
