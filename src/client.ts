@@ -9,13 +9,12 @@
 import { MqttError } from './errors.js';
 import type { MqttErrorCode } from './errors.js';
 import type { Will } from './codec/encode.js';
-import { utf8Length, validateTopicFilter, validateTopicName, writeUtf8 } from './codec/utf8.js';
+import { validateTopicFilter, validateTopicName } from './codec/utf8.js';
 import { Session } from './session/session.js';
-import type { Decoder } from './codec/decoder.js';
 import type { SessionEvents, SessionOptions, SessionStats } from './session/session.js';
 import { parseBrokerUrl } from './url.js';
 import type { BrokerAddress } from './url.js';
-import { topicMatches, topicMatchesBytes } from './topic.js';
+import { topicMatchesBytes, utf8Bytes } from './topic.js';
 
 export interface Platform {
   connect(host: string, port: number, secure: boolean, sink: TransportSink): Transport;
@@ -51,23 +50,32 @@ export interface ClientOptions {
 
 export type PublishResult = 'sent' | 'queued' | MqttErrorCode;
 
-// deferred queue entries: 6 slots each (kind, a, b, c, d, e)
-const Q_CONNECT = 1, Q_MESSAGE = 2, Q_PUBLISHED = 3, Q_ERROR = 4, Q_CLOSE = 5,
-  Q_OPEN_IN = 6, Q_DATA_IN = 7, Q_CLOSE_IN = 8;
-const Q_SLOTS = 6;
+// Deferred work, 3 slots per entry in `queue`: (kind, connection generation, argument).
+// Events the session reported during an application call, delivered from a zero-delay timer:
+const CONNECT_EVENT = 1, PUBLISHED_EVENT = 2, ERROR_EVENT = 3, CLOSE_EVENT = 4;
+// and transport events that arrived while the client was busy (argument: data copy or reason):
+const OPEN_IN = 5, DATA_IN = 6, CLOSE_IN = 7;
 // connect()/end() called from inside a callback, run once the current session input is done
-const CMD_END = 1, CMD_START = 2;
+const START = 1, END = 2;
+
+// Numeric options, passed to the session under the same name: (name, min, max) per entry.
+const MAX_SIZE = 268435460, MAX_MS = 2147483647;
+const NUMBER_OPTIONS = ['keepalive', 0, 65535, 'receiveBufferSize', 16, MAX_SIZE, 'transmitBufferSize', 16, MAX_SIZE,
+  'outboxSize', 0, MAX_SIZE, 'maxInflight', 1, 65535, 'connectTimeout', 1, MAX_MS];
 
 function noop(): void {}
+
+const NOTHING_THROWN = {};
 
 function invalid(message: string): MqttError {
   return new MqttError('INVALID_ARGUMENT', message);
 }
 
-function checkInt(name: string, v: unknown, min: number, max: number): void {
+/** Unset, or a number from min to max (a whole one unless `fraction`). */
+function checkNumber(name: string, v: unknown, min: number, max: number, fraction?: boolean): void {
   if (v === undefined) return;
-  if (typeof v !== 'number' || v !== Math.floor(v) || v < min || v > max) {
-    throw invalid(name + ' must be a whole number from ' + min + ' to ' + max + ', not ' + String(v));
+  if (typeof v !== 'number' || !(v >= min && v <= max) || (!fraction && v !== Math.floor(v))) {
+    throw invalid(name + ' must be a ' + (fraction ? '' : 'whole ') + 'number from ' + min + ' to ' + max + ', not ' + String(v));
   }
 }
 
@@ -79,79 +87,96 @@ function randomHex(n: number): string {
 
 /** One per connection attempt, so events from an abandoned socket are recognised and ignored. */
 class ConnectionSink implements TransportSink {
-  private client: MqttClient;
+  private owner: MqttClient;
   private gen: number;
-  constructor(client: MqttClient, gen: number) { this.client = client; this.gen = gen; }
-  onOpen(): void { this.client._transportOpen(this.gen); }
-  onData(chunk: Uint8Array, start: number, end: number): void { this.client._transportData(this.gen, chunk, start, end); }
-  onClose(reason?: string): void { this.client._transportClose(this.gen, reason); }
+  constructor(owner: MqttClient, gen: number) { this.owner = owner; this.gen = gen; }
+  onOpen(): void { this.owner._fromTransport(OPEN_IN, this.gen, null, 0, 0); }
+  onData(chunk: Uint8Array, start: number, end: number): void { this.owner._fromTransport(DATA_IN, this.gen, chunk, start, end); }
+  onClose(reason?: string): void { this.owner._fromTransport(CLOSE_IN, this.gen, reason, 0, 0); }
 }
 
 /** The session's event interface, kept off the public class (whose `connected` is a flag). */
 class SessionBridge implements SessionEvents {
-  private c: MqttClient;
-  constructor(c: MqttClient) { this.c = c; }
-  open(): void { this.c._wantOpen = true; }
+  private owner: MqttClient;
+  constructor(owner: MqttClient) { this.owner = owner; }
+  open(): void { this.owner._wantOpen = true; }
   // The session expects its last bytes (DISCONNECT) to be pulled here, before the transport closes.
-  close(): void { this.c._drain(); this.c._wantClose = true; }
-  connected(sessionPresent: boolean): void { this.c._connected(sessionPresent); }
-  message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
-    this.c._message(topic, payload, qos, retain, dup);
+  close(): void { this.owner._drain(); this.owner._wantClose = true; }
+  connected(sessionPresent: boolean): void {
+    const c = this.owner;
+    c.connected = true;
+    c._attemptFailed = false;
+    // Filters subscribed or unsubscribed while offline go out now, before the application hears.
+    c._flushPending();
+    c._emit(CONNECT_EVENT, sessionPresent);
   }
-  published(packetId: number): void { this.c._emit(Q_PUBLISHED, packetId); }
+  // The payload is a view valid only now; the session never delivers a message during an
+  // application call (it receives only from transport data, which waits while the client is busy).
+  message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
+    this.owner._dispatch(topic, payload, qos, retain, dup);
+  }
+  published(packetId: number): void { this.owner._emit(PUBLISHED_EVENT, packetId); }
   // SUBACK failures arrive as error(SUBSCRIBE_FAILED) naming the filter. An answered request
   // frees a slot for one that had to wait.
-  subscribed(packetId: number, codes: Uint8Array): void { void packetId; void codes; this.c._requestDone(); }
-  unsubscribed(packetId: number): void { void packetId; this.c._requestDone(); }
-  error(err: MqttError): void { this.c._error(err); }
-  disconnected(willReconnect: boolean): void { this.c._disconnected(willReconnect); }
+  subscribed(): void { this.owner._flushPending(); }
+  unsubscribed(): void { this.owner._flushPending(); }
+  error(err: MqttError): void { this.owner._error(err); }
+  // Subscriptions the broker may have lost (all without session present, the unacknowledged
+  // ones with it) are re-sent by the session on reconnect; ours stay marked as sent.
+  disconnected(): void { this.owner.connected = false; this.owner._emit(CLOSE_EVENT, undefined); }
+}
+
+/** One subscribe() filter, in subscription order: what dispatch walks for every message. */
+class Subscription {
+  filter: string;
+  bytes: Uint8Array; // UTF-8 of the filter, matched without touching the topic string
+  qos: number;
+  handler: MessageHandler | null;
+  sent: boolean; // handed to the session (false: subscribed offline, or waiting for a request slot)
+  constructor(filter: string) {
+    this.filter = filter;
+    this.bytes = utf8Bytes(filter);
+    this.qos = 0;
+    this.handler = null;
+    this.sent = false;
+  }
 }
 
 export class MqttClient {
-  onConnect: (sessionPresent: boolean) => void;
+  onConnect: (sessionPresent: boolean) => void = noop;
   /** Catch-all: gets every message that no subscribe() handler matched. */
-  onMessage: MessageHandler;
-  onPublished: (id: number) => void;
-  onError: (e: MqttError) => void;
-  onClose: () => void;
+  onMessage: MessageHandler = noop;
+  onPublished: (id: number) => void = noop;
+  onError: (e: MqttError) => void = noop;
+  onClose: () => void = noop;
 
-  lastPacketId: number;
-  connected: boolean;
+  lastPacketId = 0;
+  connected = false;
   readonly clientId: string;
   readonly stats: SessionStats;
 
   private session: Session;
   private platform: Platform;
-  private servers: BrokerAddress[];
-  private serverIndex: number;
-  private attempted: boolean;
-  private attemptOk: boolean;
-  private transport: Transport | null;
-  private gen: number;
-  private busy: boolean;
-  private appDepth: number;
-  _wantOpen: boolean;
-  _wantClose: boolean;
-  private timer: unknown;
-  private timerSet: boolean;
-  private timerDue: number;
+  private brokers: BrokerAddress[] = [];
+  private serverIndex = 0;
+  _attemptFailed = false;         // from each connection attempt until its CONNACK: try the next broker
+  private transport: Transport | null = null;
+  private gen = 0;                // bumped whenever a transport is dropped, to ignore its late events
+  private busy = false;           // inside a session input or an application call
+  private appDepth = 0;           // application calls in progress (their events are deferred)
+  _wantOpen = false;              // the session asked for a transport / to close it: done in settle()
+  _wantClose = false;
+  private timer: unknown = null;
+  private timerSet = false;
+  private timerDue = 0;
   private timerFn: () => void;
-  private queue: unknown[];
-  private cmds: number[];
-  private closeReason: string;
-  private thrown: unknown;
-  private hasThrown: boolean;
-  private info: MessageInfo;
-  // subscriptions, as parallel arrays: what dispatch walks for every message
-  private filters: string[];
-  private subQos: number[];
-  private handlers: (MessageHandler | null)[];
-  private filterBytes: Uint8Array[]; // UTF-8 of each filter, for matching without touching strings
-  // The session's decoder, whose buffer holds the topic bytes while message() runs, so filters
-  // match without decoding the topic string (see topicMatchesBytes for why it matters).
-  private rx: Decoder;
-  private sent: boolean[];        // handed to the session (false: subscribed while offline)
-  private unsent: string[];       // unsubscribed while offline, to tell the broker on connect
+  private queue: unknown[] = [];
+  private cmds: number[] = [];
+  private closeReason = '';       // the transport's reason, added to CONNECTION_LOST
+  private thrown: unknown = NOTHING_THROWN;
+  private info: MessageInfo = { qos: 0, retain: false, dup: false };
+  private subs: Subscription[] = [];
+  private unsent: string[] = [];  // unsubscribed while offline, to tell the broker on connect
 
   constructor(options: ClientOptions) {
     if (!options || typeof options !== 'object') throw invalid('MqttClient needs an options object');
@@ -161,37 +186,38 @@ export class MqttClient {
       throw invalid('options.platform must be a Platform (connect, now, setTimer, clearTimer)');
     }
     this.platform = p;
-    this.servers = [];
-    if (options.url !== undefined) this.servers.push(parseBrokerUrl(options.url));
+    const brokers = this.brokers;
+    if (options.url !== undefined) brokers.push(parseBrokerUrl(options.url));
     if (options.servers !== undefined) {
       if (!Array.isArray(options.servers)) throw invalid('options.servers must be an array of broker URIs');
-      for (let i = 0; i < options.servers.length; i++) this.servers.push(parseBrokerUrl(options.servers[i]));
+      for (let i = 0; i < options.servers.length; i++) brokers.push(parseBrokerUrl(options.servers[i]));
     }
     if (options.host !== undefined) {
       if (typeof options.host !== 'string' || options.host.length === 0) throw invalid('options.host must be a non-empty string');
       const secure = options.secure === true;
-      checkInt('options.port', options.port, 1, 65535);
-      this.servers.push({ host: options.host, port: options.port !== undefined ? options.port : secure ? 8883 : 1883, secure: secure });
+      checkNumber('options.port', options.port, 1, 65535);
+      brokers.push({ host: options.host, port: options.port !== undefined ? options.port : secure ? 8883 : 1883, secure: secure });
     } else if (options.port !== undefined || options.secure !== undefined) {
       throw invalid('options.port and options.secure need options.host (or put them in the URI)');
     }
-    if (this.servers.length === 0) throw invalid('no broker given: set options.url (mqtt://host:1883), options.servers or options.host');
+    if (brokers.length === 0) throw invalid('no broker given: set options.url (mqtt://host:1883), options.servers or options.host');
 
-    checkInt('options.keepalive', options.keepalive, 0, 65535);
-    checkInt('options.receiveBufferSize', options.receiveBufferSize, 16, 268435460);
-    checkInt('options.transmitBufferSize', options.transmitBufferSize, 16, 268435460);
-    checkInt('options.outboxSize', options.outboxSize, 0, 268435460);
-    checkInt('options.maxInflight', options.maxInflight, 1, 65535);
-    checkInt('options.connectTimeout', options.connectTimeout, 1, 2147483647);
+    // Unset options stay undefined in `so`, which the session reads as "use the default".
+    const so = {} as SessionOptions;
+    for (let i = 0; i < NUMBER_OPTIONS.length; i += 3) {
+      const name = NUMBER_OPTIONS[i] as string;
+      const v = (options as unknown as Record<string, unknown>)[name];
+      checkNumber('options.' + name, v, NUMBER_OPTIONS[i + 1] as number, NUMBER_OPTIONS[i + 2] as number);
+      (so as unknown as Record<string, unknown>)[name] = v;
+    }
     const rc = options.reconnect;
     if (rc !== undefined) {
       if (rc === null || typeof rc !== 'object') throw invalid('options.reconnect must be { min, max, jitter }');
-      checkInt('options.reconnect.min', rc.min, 1, 2147483647);
-      checkInt('options.reconnect.max', rc.max, 1, 2147483647);
-      if (rc.min !== undefined && rc.max !== undefined && rc.max < rc.min) throw invalid('options.reconnect.max must not be below reconnect.min');
-      if (rc.jitter !== undefined && !(typeof rc.jitter === 'number' && rc.jitter >= 0 && rc.jitter <= 1)) {
-        throw invalid('options.reconnect.jitter must be a number from 0 to 1');
-      }
+      checkNumber('options.reconnect.min', rc.min, 1, MAX_MS);
+      checkNumber('options.reconnect.max', rc.max, 1, MAX_MS);
+      // (false when either is unset)
+      if ((rc.max as number) < (rc.min as number)) throw invalid('options.reconnect.max must not be below reconnect.min');
+      checkNumber('options.reconnect.jitter', rc.jitter, 0, 1, true);
     }
     if (options.clean !== undefined && typeof options.clean !== 'boolean') throw invalid('options.clean must be a boolean');
     const clean = options.clean !== false;
@@ -209,9 +235,9 @@ export class MqttClient {
 
     // Options win over the URI; the first server that carries credentials supplies them.
     let username = options.username, password = options.password;
-    for (let i = 0; i < this.servers.length && username === undefined && password === undefined; i++) {
-      username = this.servers[i].username;
-      password = this.servers[i].password;
+    for (let i = 0; i < brokers.length && username === undefined && password === undefined; i++) {
+      username = brokers[i].username;
+      password = brokers[i].password;
     }
     if (username !== undefined && typeof username !== 'string') throw invalid('options.username must be a string');
     if (password !== undefined && typeof password !== 'string') throw invalid('options.password must be a string');
@@ -224,86 +250,39 @@ export class MqttClient {
       if (will.qos !== undefined && will.qos !== 0 && will.qos !== 1) throw invalid('options.will.qos must be 0 or 1');
     }
 
-    const so: SessionOptions = { clientId: clientId, cleanSession: clean };
-    if (options.keepalive !== undefined) so.keepalive = options.keepalive;
-    if (username !== undefined) so.username = username;
-    if (password !== undefined) so.password = password;
-    if (will !== undefined) so.will = { topic: will.topic, payload: will.payload === undefined ? '' : will.payload, qos: will.qos === 1 ? 1 : 0, retain: will.retain === true };
-    if (options.receiveBufferSize !== undefined) so.receiveBufferSize = options.receiveBufferSize;
-    if (options.transmitBufferSize !== undefined) so.transmitBufferSize = options.transmitBufferSize;
-    if (options.outboxSize !== undefined) so.outboxSize = options.outboxSize;
-    if (options.maxInflight !== undefined) so.maxInflight = options.maxInflight;
-    if (options.connectTimeout !== undefined) so.connectTimeout = options.connectTimeout;
-    if (rc !== undefined) {
-      if (rc.min !== undefined) so.reconnectMin = rc.min;
-      if (rc.max !== undefined) so.reconnectMax = rc.max;
-      if (rc.jitter !== undefined) so.reconnectJitter = rc.jitter;
-    }
+    so.clientId = clientId;
+    so.cleanSession = clean;
+    so.username = username;
+    so.password = password;
+    if (will) so.will = { topic: will.topic, payload: will.payload === undefined ? '' : will.payload, qos: will.qos === 1 ? 1 : 0, retain: will.retain === true };
+    if (rc) { so.reconnectMin = rc.min; so.reconnectMax = rc.max; so.reconnectJitter = rc.jitter; }
     try {
       this.session = new Session(so, new SessionBridge(this));
     } catch (e) {
-      const m = e instanceof MqttError ? e.message : String(e);
-      throw invalid(m);
+      throw invalid(e instanceof MqttError ? e.message : String(e));
     }
-
-    this.onConnect = noop;
-    this.onMessage = noop;
-    this.onPublished = noop;
-    this.onError = noop;
-    this.onClose = noop;
-    this.lastPacketId = 0;
-    this.connected = false;
     this.stats = this.session.stats;
-    this.serverIndex = 0;
-    this.attempted = false;
-    this.attemptOk = false;
-    this.transport = null;
-    this.gen = 0;
-    this.busy = false;
-    this.appDepth = 0;
-    this._wantOpen = false;
-    this._wantClose = false;
-    this.timer = null;
-    this.timerSet = false;
-    this.timerDue = 0;
     const self = this;
     this.timerFn = function () { self.onTimer(); };
-    this.queue = [];
-    this.cmds = [];
-    this.closeReason = '';
-    this.thrown = undefined;
-    this.hasThrown = false;
-    this.info = { qos: 0, retain: false, dup: false };
-    this.filters = [];
-    this.subQos = [];
-    this.handlers = [];
-    this.filterBytes = [];
-    this.rx = this.session.rx;
-    this.sent = [];
-    this.unsent = [];
   }
 
   /** The broker currently used (or tried): changes when a connect attempt fails and there are several. */
-  get server(): BrokerAddress { return this.servers[this.serverIndex]; }
+  get server(): BrokerAddress { return this.brokers[this.serverIndex]; }
 
-  connect(): void {
-    if (this.busy) { this.cmds.push(CMD_START); return; }
-    this.enter();
-    try { this.session.start(this.platform.now()); } finally { this.leave(); }
-  }
+  connect(): void { this.command(START); }
 
   publish(topic: string, payload: string | Uint8Array, qos?: 0 | 1, retain?: boolean): PublishResult {
     if (qos !== undefined && qos !== 0 && qos !== 1) return 'INVALID_ARGUMENT';
     const outer = this.enter();
     let r: PublishResult;
     try {
-      r = this.session.publish(topic, payload, qos === 1 ? 1 : 0, retain === true, this.platform.now());
+      r = this.session.publish(topic, payload, qos === 1 ? 1 : 0, retain === true, this.time());
       if (qos === 1 && (r === 'sent' || r === 'queued')) this.lastPacketId = this.session.lastPacketId;
     } catch (e) {
       // the session promises not to throw; a defect there must not reach the caller either
       r = e instanceof MqttError ? e.code : 'INVALID_ARGUMENT';
     } finally {
-      if (outer) this.leave(); else this.nestedDone();
+      this.leave(outer);
     }
     return r;
   }
@@ -318,35 +297,22 @@ export class MqttClient {
     const q = qos === 1 ? 1 : 0;
     const outer = this.enter();
     let r: 'sent' | 'queued' | MqttErrorCode = 'queued';
-    let i = -1, existed = false, wasSent = false;
     try {
       validateTopicFilter(filter);
-      i = this.filters.indexOf(filter);
-      existed = i >= 0;
-      if (!existed) {
-        i = this.filters.length;
-        const fb = new Uint8Array(utf8Length(filter));
-        writeUtf8(fb, 0, filter);
-        this.filters.push(filter); this.subQos.push(q); this.handlers.push(null); this.sent.push(false); this.filterBytes.push(fb);
-      }
-      wasSent = this.sent[i];
-      this.subQos[i] = q;
-      this.handlers[i] = handler ? handler : null;
-      this.sent[i] = false;
+      const i = this.find(filter);
+      const s = i >= 0 ? this.subs[i] : new Subscription(filter);
+      s.qos = q;
+      s.handler = handler ? handler : null;
       const u = this.unsent.indexOf(filter);
       if (u >= 0) this.unsent.splice(u, 1);
-      if (this.connected && this.tryRequest(true, filter, q)) {
-        this.sent[i] = true;
-        r = 'sent';
-      }
+      // a request that throws leaves `sent` as it was, and a new filter unlisted
+      s.sent = this.connected && this.tryRequest(true, filter, q);
+      if (s.sent) r = 'sent';
+      if (i < 0) this.subs.push(s);
     } catch (e) {
-      const err = e instanceof MqttError ? e : new MqttError('INVALID_ARGUMENT', String(e));
-      if (i >= 0 && !existed) this.dropSub(i);
-      else if (i >= 0) this.sent[i] = wasSent;
-      this._error(err);
-      r = err.code;
+      r = this.fail(e);
     } finally {
-      if (outer) this.leave(); else this.nestedDone();
+      this.leave(outer);
     }
     return r;
   }
@@ -356,17 +322,15 @@ export class MqttClient {
     let r: 'sent' | 'queued' | MqttErrorCode = 'queued';
     try {
       validateTopicFilter(filter);
-      const i = this.filters.indexOf(filter);
-      const wasSent = i >= 0 ? this.sent[i] : true;
-      if (i >= 0) this.dropSub(i);
+      const i = this.find(filter);
+      const wasSent = i < 0 || this.subs[i].sent;
+      if (i >= 0) this.subs.splice(i, 1);
       if (this.connected && this.tryRequest(false, filter, 0)) r = 'sent';
       else if (wasSent && this.unsent.indexOf(filter) < 0) this.unsent.push(filter);
     } catch (e) {
-      const err = e instanceof MqttError ? e : new MqttError('INVALID_ARGUMENT', String(e));
-      this._error(err);
-      r = err.code;
+      r = this.fail(e);
     } finally {
-      if (outer) this.leave(); else this.nestedDone();
+      this.leave(outer);
     }
     return r;
   }
@@ -377,12 +341,23 @@ export class MqttClient {
     // The session would cope with a nested end() (it settles its state before every event), but
     // deferring lets the PUBACK of a message being handled go out first, and keeps the session
     // from being entered twice.
-    if (this.busy) { this.connected = false; this.cmds.push(CMD_END); return; }
-    this.enter();
-    try { this.session.end(this.platform.now()); } finally { this.leave(); }
+    if (this.busy) this.connected = false;
+    this.command(END);
   }
 
   // ---- internals ------------------------------------------------------------------------------
+
+  /** connect() or end(): now, or from inside a callback once the current input is done. */
+  private command(cmd: number): void {
+    if (this.busy) { this.cmds.push(cmd); return; }
+    this.enter();
+    try { this.runCommand(cmd); } finally { this.leave(true); }
+  }
+
+  private runCommand(cmd: number): void {
+    if (cmd === END) this.session.end(this.time());
+    else this.session.start(this.time());
+  }
 
   /** Marks an application call; false when it is nested in one of our callbacks. */
   private enter(): boolean {
@@ -392,14 +367,15 @@ export class MqttClient {
     return true;
   }
 
-  /** A call from inside a callback: write its bytes now (a long burst of messages each answered
-   *  by a publish must not fill the transmit buffer), and let the outer input settle the rest. */
-  private nestedDone(): void {
-    this.appDepth--;
-    this._drain();
-  }
-
-  private leave(): void {
+  /** Ends an application call. A nested one (from inside a callback) writes its bytes now (a
+   *  long burst of messages each answered by a publish must not fill the transmit buffer), and
+   *  lets the outer input settle the rest. */
+  private leave(outer: boolean): void {
+    if (!outer) {
+      this.appDepth--;
+      this._drain();
+      return;
+    }
     try { this.settle(); } finally {
       this.appDepth--;
       this.busy = false;
@@ -407,17 +383,28 @@ export class MqttClient {
     this.rethrow();
   }
 
-  private dropSub(i: number): void {
-    this.filters.splice(i, 1); this.subQos.splice(i, 1); this.handlers.splice(i, 1); this.sent.splice(i, 1);
-    this.filterBytes.splice(i, 1);
+  /** Reports a failed subscribe/unsubscribe to onError; returns its code. */
+  private fail(e: unknown): MqttErrorCode {
+    const err = e instanceof MqttError ? e : invalid(String(e));
+    this._error(err);
+    return err.code;
+  }
+
+  private time(): number {
+    return this.platform.now();
+  }
+
+  private find(filter: string): number {
+    for (let i = 0; i < this.subs.length; i++) if (this.subs[i].filter === filter) return i;
+    return -1;
   }
 
   /** One SUBSCRIBE/UNSUBSCRIBE; false when the session's request table is full (retried on the
    *  next SUBACK/UNSUBACK); other problems throw. */
   private tryRequest(sub: boolean, filter: string, qos: number): boolean {
     try {
-      if (sub) this.session.subscribe([filter], [qos], this.platform.now());
-      else this.session.unsubscribe([filter], this.platform.now());
+      if (sub) this.session.subscribe([filter], [qos], this.time());
+      else this.session.unsubscribe([filter], this.time());
       return true;
     } catch (e) {
       if (e instanceof MqttError && e.code === 'QUEUE_FULL') return false;
@@ -426,15 +413,17 @@ export class MqttClient {
   }
 
   /** Sends what was subscribed/unsubscribed while offline or while the request table was full. */
-  private flushPending(): void {
-    for (let i = 0; i < this.filters.length; i++) {
-      if (this.sent[i]) continue;
+  _flushPending(): void {
+    if (!this.connected) return;
+    for (let i = 0; i < this.subs.length; i++) {
+      const s = this.subs[i];
+      if (s.sent) continue;
       try {
-        if (!this.tryRequest(true, this.filters[i], this.subQos[i])) return;
-        this.sent[i] = true;
+        if (!this.tryRequest(true, s.filter, s.qos)) return;
+        s.sent = true;
       } catch (e) {
-        this._error(e instanceof MqttError ? e : new MqttError('INVALID_ARGUMENT', String(e)));
-        this.dropSub(i);
+        this.fail(e);
+        this.subs.splice(i, 1);
         i--;
       }
     }
@@ -442,7 +431,7 @@ export class MqttClient {
       try {
         if (!this.tryRequest(false, this.unsent[0], 0)) return;
       } catch (e) {
-        this._error(e instanceof MqttError ? e : new MqttError('INVALID_ARGUMENT', String(e)));
+        this.fail(e);
       }
       this.unsent.shift();
     }
@@ -456,87 +445,83 @@ export class MqttClient {
     }
   }
 
+  /** Forgets the current transport: its late events are ignored from now on. */
+  private detach(): Transport | null {
+    const t = this.transport;
+    this.transport = null;
+    this.gen++;
+    return t;
+  }
+
   /** After every session input: write what it produced, act on its open/close requests. */
   private settle(): void {
     for (let guard = 0; guard < 32; guard++) {
       this._drain();
       if (this._wantClose) {
         this._wantClose = false;
-        const t = this.transport;
-        this.transport = null;
-        this.gen++;
+        const t = this.detach();
         if (t !== null) {
           try { t.close(); } catch (e) { /* the link is being dropped anyway */ }
-          this.session.closed(this.platform.now());
+          this.session.closed(this.time());
         }
-        continue;
-      }
-      if (this.cmds.length > 0) {
-        const cmd = this.cmds.shift();
+      } else if (this.cmds.length > 0) {
+        const cmd = this.cmds.shift() as number;
         this.appDepth++; // its events are reported like those of a direct call: later
-        try {
-          if (cmd === CMD_END) this.session.end(this.platform.now());
-          else this.session.start(this.platform.now());
-        } finally { this.appDepth--; }
-        continue;
-      }
-      if (this._wantOpen) {
+        try { this.runCommand(cmd); } finally { this.appDepth--; }
+      } else if (this._wantOpen) {
         this._wantOpen = false;
         this.openTransport();
-        continue;
+      } else {
+        break;
       }
-      break;
     }
     this.arm();
   }
 
   private openTransport(): void {
-    if (this.attempted && !this.attemptOk && this.servers.length > 1) {
-      this.serverIndex = (this.serverIndex + 1) % this.servers.length;
-    }
-    this.attempted = true;
-    this.attemptOk = false;
+    if (this._attemptFailed) this.serverIndex = (this.serverIndex + 1) % this.brokers.length;
+    this._attemptFailed = true;
     this.closeReason = '';
-    const s = this.servers[this.serverIndex];
+    const s = this.brokers[this.serverIndex];
     const gen = ++this.gen;
     try {
       this.transport = this.platform.connect(s.host, s.port, s.secure, new ConnectionSink(this, gen));
     } catch (e) {
       this.transport = null;
-      this.push(Q_CLOSE_IN, gen, null, 'cannot connect to ' + s.host + ':' + s.port + ': ' + String(e && (e as MqttError).message ? (e as MqttError).message : e), null, null);
+      this.queue.push(CLOSE_IN, gen, 'cannot connect to ' + s.host + ':' + s.port + ': ' + String(e && (e as MqttError).message ? (e as MqttError).message : e));
     }
   }
 
-  /** One platform timer: the earliest of the session's next deadline and any deferred events. */
+  /** One platform timer: the earliest of the session's next deadline and any deferred work. */
   private arm(): void {
-    const now = this.platform.now();
+    const now = this.time();
     const delay = this.queue.length > 0 ? 0 : this.session.nextTick(now);
-    if (delay < 0) {
-      if (this.timerSet) { this.platform.clearTimer(this.timer); this.timerSet = false; this.timer = null; }
-      return;
-    }
-    const due = now + delay;
     // an earlier timer that is already set just finds nothing to do, and re-arms then
-    if (this.timerSet && this.timerDue <= due) return;
-    if (this.timerSet) this.platform.clearTimer(this.timer);
-    this.timerDue = due;
+    if (this.timerSet && (delay < 0 || this.timerDue > now + delay)) {
+      this.platform.clearTimer(this.timer);
+      this.timerSet = false;
+    }
+    if (delay < 0 || this.timerSet) return;
+    this.timerDue = now + delay;
     this.timerSet = true;
     this.timer = this.platform.setTimer(delay, this.timerFn);
   }
 
   private onTimer(): void {
     this.timerSet = false;
-    this.timer = null;
     if (this.busy) { this.arm(); return; }
     this.busy = true;
     try {
-      const n = this.queue.length;
-      if (n > 0) {
-        const items = this.queue;
+      const q = this.queue;
+      if (q.length > 0) {
         this.queue = [];
-        for (let i = 0; i < n; i += Q_SLOTS) this.deliver(items, i);
+        for (let i = 0; i < q.length; i += 3) {
+          const kind = q[i] as number, arg = q[i + 2];
+          if (kind < OPEN_IN) this.callback(kind, arg);
+          else this.transportInput(kind, q[i + 1] as number, arg, 0, kind === DATA_IN ? (arg as Uint8Array).length : 0);
+        }
       }
-      this.session.tick(this.platform.now());
+      this.session.tick(this.time());
       this.settle();
     } finally {
       this.busy = false;
@@ -544,126 +529,75 @@ export class MqttClient {
     this.rethrow();
   }
 
-  private push(kind: number, a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
-    this.queue.push(kind, a, b, c, d, e);
-  }
-
-  private deliver(q: unknown[], i: number): void {
-    const kind = q[i] as number;
-    if (kind === Q_CONNECT) this.call1(this.onConnect, q[i + 1]);
-    else if (kind === Q_MESSAGE) this.dispatch(q[i + 1] as string, q[i + 2] as Uint8Array, q[i + 3] as number, q[i + 4] as boolean, q[i + 5] as boolean, false);
-    else if (kind === Q_PUBLISHED) this.call1(this.onPublished, q[i + 1]);
-    else if (kind === Q_ERROR) this.call1(this.onError, q[i + 1]);
-    else if (kind === Q_CLOSE) this.call1(this.onClose, undefined);
-    else if (kind === Q_OPEN_IN) this.inOpen(q[i + 1] as number);
-    else if (kind === Q_DATA_IN) { const d = q[i + 2] as Uint8Array; this.inData(q[i + 1] as number, d, 0, d.length); }
-    else if (kind === Q_CLOSE_IN) this.inClose(q[i + 1] as number, q[i + 3] as string | undefined);
-  }
-
   // A callback that throws must not leave the session half-way through an input: remember the
   // first exception and rethrow it once the client is consistent again.
-  private call1(fn: (x: never) => void, arg: unknown): void {
+  private callback(kind: number, arg: unknown): void {
+    const fn = kind === CONNECT_EVENT ? this.onConnect : kind === PUBLISHED_EVENT ? this.onPublished
+      : kind === ERROR_EVENT ? this.onError : this.onClose;
     try { (fn as (x: unknown) => void).call(this, arg); } catch (e) { this.caught(e); }
   }
 
   private caught(e: unknown): void {
-    if (!this.hasThrown) { this.hasThrown = true; this.thrown = e; }
+    if (this.thrown === NOTHING_THROWN) this.thrown = e;
   }
 
   private rethrow(): void {
-    if (!this.hasThrown) return;
     const e = this.thrown;
-    this.hasThrown = false;
-    this.thrown = undefined;
+    if (e === NOTHING_THROWN) return;
+    this.thrown = NOTHING_THROWN;
     throw e;
   }
 
   // ---- from the transport (via ConnectionSink) --------------------------------------------------
 
-  _transportOpen(gen: number): void {
+  _fromTransport(kind: number, gen: number, arg: unknown, start: number, end: number): void {
     if (gen !== this.gen) return;
-    if (this.busy) { this.push(Q_OPEN_IN, gen, null, null, null, null); this.arm(); return; }
+    if (this.busy) {
+      // a data chunk is valid only during the call
+      this.queue.push(kind, gen, kind === DATA_IN ? new Uint8Array((arg as Uint8Array).subarray(start, end)) : arg);
+      this.arm();
+      return;
+    }
     this.busy = true;
-    try { this.inOpen(gen); this.settle(); } finally { this.busy = false; }
+    try { this.transportInput(kind, gen, arg, start, end); this.settle(); } finally { this.busy = false; }
     this.rethrow();
   }
 
-  _transportData(gen: number, chunk: Uint8Array, start: number, end: number): void {
+  private transportInput(kind: number, gen: number, arg: unknown, start: number, end: number): void {
     if (gen !== this.gen) return;
-    if (this.busy) { this.push(Q_DATA_IN, gen, new Uint8Array(chunk.subarray(start, end)), null, null, null); this.arm(); return; }
-    this.busy = true;
-    try { this.inData(gen, chunk, start, end); this.settle(); } finally { this.busy = false; }
-    this.rethrow();
-  }
-
-  _transportClose(gen: number, reason?: string): void {
-    if (gen !== this.gen) return;
-    if (this.busy) { this.push(Q_CLOSE_IN, gen, null, reason, null, null); this.arm(); return; }
-    this.busy = true;
-    try { this.inClose(gen, reason); this.settle(); } finally { this.busy = false; }
-    this.rethrow();
-  }
-
-  private inOpen(gen: number): void {
-    if (gen !== this.gen || this.transport === null) return;
-    this.session.opened(this.platform.now());
-  }
-
-  private inData(gen: number, chunk: Uint8Array, start: number, end: number): void {
-    if (gen !== this.gen) return;
-    this.session.receive(chunk, start, end, this.platform.now());
-  }
-
-  private inClose(gen: number, reason?: string): void {
-    if (gen !== this.gen) return;
-    this.transport = null;
-    this.gen++;
-    this.closeReason = reason ? reason : '';
-    this.session.closed(this.platform.now());
+    if (kind === OPEN_IN) {
+      if (this.transport !== null) this.session.opened(this.time());
+    } else if (kind === DATA_IN) {
+      this.session.receive(arg as Uint8Array, start, end, this.time());
+    } else {
+      this.detach();
+      this.closeReason = arg ? arg as string : '';
+      this.session.closed(this.time());
+    }
   }
 
   // ---- from the session (via SessionBridge) -----------------------------------------------------
 
-  _emit(kind: number, a: unknown): void {
-    if (this.appDepth > 0) { this.push(kind, a, null, null, null, null); return; }
-    if (kind === Q_PUBLISHED) this.call1(this.onPublished, a);
-    else if (kind === Q_CONNECT) this.call1(this.onConnect, a);
-    else if (kind === Q_ERROR) this.call1(this.onError, a);
-    else if (kind === Q_CLOSE) this.call1(this.onClose, undefined);
-  }
-
-  _connected(sessionPresent: boolean): void {
-    this.connected = true;
-    this.attemptOk = true;
-    // Filters subscribed or unsubscribed while offline go out now, before the application hears.
-    this.flushPending();
-    this._emit(Q_CONNECT, sessionPresent);
-  }
-
-  _requestDone(): void {
-    if (this.connected) this.flushPending();
-  }
-
-  _message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
-    // The payload is a view valid only now, so a deferred message carries a copy (rare path).
-    if (this.appDepth > 0) { this.push(Q_MESSAGE, topic, new Uint8Array(payload), qos, retain, dup); return; }
-    // a delivered PUBLISH always has a non-empty topic in rx (the decoder rejects an empty one)
-    this.dispatch(topic, payload, qos, retain, dup, true);
+  /** Reports a session event: at once, or after the application call it happened in. */
+  _emit(kind: number, arg: unknown): void {
+    if (this.appDepth > 0) this.queue.push(kind, 0, arg);
+    else this.callback(kind, arg);
   }
 
   /** Every handler whose filter matches gets the message; onMessage gets it only if none did. */
-  private dispatch(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean, inBuffer: boolean): void {
+  _dispatch(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void {
     const info = this.info;
     info.qos = qos;
     info.retain = retain;
     info.dup = dup;
+    // The topic is still in the receive buffer (the decoder rejects an empty one).
+    const rx = this.session.rx;
     let matched = false;
-    const n = this.filters.length;
-    for (let i = 0; i < n && i < this.filters.length; i++) {
-      const h = this.handlers[i];
-      if (h === null) continue;
-      const rx = this.rx;
-      if (inBuffer ? topicMatchesBytes(this.filterBytes[i], rx.buf, rx.topicStart, rx.topicEnd) : topicMatches(this.filters[i], topic)) {
+    const n = this.subs.length;
+    for (let i = 0; i < n && i < this.subs.length; i++) {
+      const s = this.subs[i];
+      const h = s.handler;
+      if (h !== null && topicMatchesBytes(s.bytes, rx.buf, rx.topicStart, rx.topicEnd)) {
         matched = true;
         try { h.call(this, topic, payload, info); } catch (e) { this.caught(e); }
       }
@@ -677,14 +611,6 @@ export class MqttClient {
     if (err.code === 'CONNECTION_LOST' && this.closeReason && err.message.indexOf(this.closeReason) < 0) {
       err = new MqttError('CONNECTION_LOST', err.message + ': ' + this.closeReason);
     }
-    this._emit(Q_ERROR, err);
-  }
-
-  _disconnected(willReconnect: boolean): void {
-    void willReconnect;
-    this.connected = false;
-    // Subscriptions the broker may have lost (all without session present, the unacknowledged
-    // ones with it) are re-sent by the session on reconnect; ours stay marked as sent.
-    this._emit(Q_CLOSE, undefined);
+    this._emit(ERROR_EVENT, err);
   }
 }
