@@ -37,10 +37,12 @@ for (const b of ESPRUINO_BOARDS) {
 
 // The real budget (issue 4) is 5120 B for the client alone and 7168 B with the app; `npm run build`
 // prints OVER BUDGET lines against it, and it is NOT met. What this test holds is a ratchet: the
-// sizes reached with message stripping + property mangling (2026-05: client 30120 B, client + app
-// 32179 B) plus 2 %, so the files can only get smaller. Lower these when the sizes drop.
-const CLIENT_RATCHET = 30722; // 30120 × 1.02
-const CLIENT_APP_RATCHET = 32822; // 32179 × 1.02
+// sizes reached so far plus 2 %, so the files can only get smaller. Lower these when the sizes drop.
+// History (client alone / client + app, both including the Espruino adapter since 2026-11-24):
+// first build 40 660 / 42 768 without the adapter; stripping + mangling 30 120 / 32 179; simpler
+// session, codec and client 27 042 / 29 078.
+const CLIENT_RATCHET = 27583; // 27042 × 1.02
+const CLIENT_APP_RATCHET = 29660; // 29078 × 1.02
 
 test('espruino: client alone no larger than today + 2 % (' + CLIENT_RATCHET + ' B; the budget is ' + CLIENT_BUDGET + ' B)', (t) => {
   const size = fs.statSync(path.join(distEspruino, 'client.min.js')).size;

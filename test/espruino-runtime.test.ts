@@ -96,6 +96,34 @@ test.serial('esp8266.js as built: writes still work when E.toString cannot alloc
   await readingsStatusAndWill(t, uploadFile, false, 8);
 });
 
+// dist/espruino/client.min.js is what users put in front of their own code: the public API must
+// survive property mangling (options, callbacks, publish/subscribe, the info object).
+test.serial('client.min.js: a user program connects, subscribes, publishes QoS 1 and gets its message and PUBACK', async (t) => {
+  const broker = await startAedes();
+  const lib = fs.readFileSync(path.join(distEspruino, 'client.min.js'), 'latin1');
+  const user = `
+    var got = [];
+    var c = new MQTT.MqttClient({ url: ${JSON.stringify(broker.url)}, clientId: 'lib-user', keepalive: 30,
+      outboxSize: 1024, platform: MQTT.createEspruinoPlatform() });
+    c.onConnect = function (present) {
+      c.subscribe('lab/+', 1, function (topic, payload, info) {
+        got.push(topic + '=' + E.toString(payload) + ' qos' + info.qos);
+        console.log('MSG ' + got.join(','));
+      });
+      console.log('PUB ' + c.publish('lab/x', 'hello', 1) + ' id' + c.lastPacketId);
+    };
+    c.onPublished = function (id) { console.log('ACK ' + id); };
+    c.onError = function (e) { console.log('ERR ' + e.code); };
+    c.connect();`;
+  const sim = runEspruinoFile(lib + '\n' + user);
+  t.teardown(async () => { sim.stop(); await broker.close(); });
+  await waitFor(() => sim.logs.some((l) => l.indexOf('MSG lab/x=hello qos1') >= 0), 8000, 'the message back at its handler');
+  await waitFor(() => sim.logs.some((l) => /^ACK \d+/.test(l)), 8000, 'the PUBACK');
+  t.true(sim.logs.some((l) => /^PUB (sent|queued) id\d+/.test(l)), sim.logs.join(' | '));
+  t.false(sim.logs.some((l) => l.indexOf('ERR') === 0), sim.logs.join(' | '));
+  t.deepEqual(sim.errors, []);
+});
+
 // The harness itself: the same checks pass on the file built without stripping or mangling.
 test.serial('the same flow works on the build without message stripping or property mangling', async (t) => {
   const stage = await toEs5("import './boards/espruino-esp8266.ts';", NO_REDUCTIONS);

@@ -126,9 +126,17 @@ export function largestInputs(meta: Metafile, n: number): string[] {
     .map((x) => x.file + ' ' + x.bytes);
 }
 
-/** What "client alone" and "client + app" mean for the budget: the API handed to a global. */
-export const CLIENT_ENTRY = "import { MqttClient } from './src/client.ts';\ndeclare var MQTT: unknown;\nMQTT = MqttClient;\n";
-export const CLIENT_APP_ENTRY = "import { startTempSensor } from './src/apps/temp-sensor.ts';\ndeclare var MQTT_APP: unknown;\nMQTT_APP = startTempSensor;\n";
+/**
+ * What "client alone" and "client + app" mean for the budget: the API handed to a global.
+ * The client alone is what a user needs in their own firmware, so it includes the Espruino
+ * adapter: dist/espruino/client.min.js defines MQTT = { MqttClient, createEspruinoPlatform }.
+ */
+export const CLIENT_ENTRY = "import { MqttClient } from './src/client.ts';\n" +
+  "import { createEspruinoPlatform } from './src/platform/espruino.ts';\n" +
+  "declare var MQTT: unknown;\nMQTT = { MqttClient: MqttClient, createEspruinoPlatform: createEspruinoPlatform };\n";
+export const CLIENT_APP_ENTRY = "import { startTempSensor } from './src/apps/temp-sensor.ts';\n" +
+  "import { createEspruinoPlatform } from './src/platform/espruino.ts';\n" +
+  "declare var MQTT_APP: unknown;\nMQTT_APP = { startTempSensor: startTempSensor, createEspruinoPlatform: createEspruinoPlatform };\n";
 
 export interface EspruinoBoard { chip: string; entry: string; boardJson: string }
 
