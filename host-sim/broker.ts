@@ -7,6 +7,7 @@ export interface EmbeddedBroker {
   port: number;
   url: string;
   preferredTaken: boolean; // 1883 was in use, so another port was chosen
+  aedes: Aedes; // the broker itself, for tests that hook its events
   /** Every message the broker accepts, with its publisher's client id (null: the broker's own, e.g. $SYS). */
   onPublish(listener: (topic: string, payload: string, clientId: string | null) => void): void;
   close(): Promise<void>;
@@ -46,6 +47,7 @@ export async function startEmbeddedBroker(preferred = 1883): Promise<EmbeddedBro
     port,
     url: 'mqtt://127.0.0.1:' + port,
     preferredTaken,
+    aedes: broker,
     onPublish(listener) {
       broker.on('publish', (packet, client) => {
         const p = packet.payload as Buffer | string;

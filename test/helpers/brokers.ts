@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts } from './tls.js';
+import { startEmbeddedBroker } from '../../host-sim/broker.js';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,31 +36,10 @@ export interface AedesBroker {
   close(): Promise<void>;
 }
 
+/** aedes in this process on a free port: host-sim's embedded broker, asked for no preferred port. */
 export async function startAedes(): Promise<AedesBroker> {
-  const { Aedes } = await import('aedes') as any;
-  const broker = await Aedes.createBroker();
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    broker.handle(s);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  let closed = false;
-  return {
-    port, url: 'mqtt://127.0.0.1:' + port, broker,
-    async close() {
-      if (closed) return;
-      closed = true;
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-      await new Promise<void>((r) => broker.close(() => r()));
-    },
-  };
+  const b = await startEmbeddedBroker(0);
+  return { port: b.port, url: b.url, broker: b.aedes, close: b.close };
 }
 
 export interface MosquittoOptions {
