@@ -1,8 +1,9 @@
 // Child process of the fleet benchmark: connects N idle clients of one library to a broker and
 // prints what they cost. Run with --expose-gc so the numbers are live memory, not garbage.
-//   node --expose-gc build/bench/fleet-child.js <ours|mqttjs|raw> <N> <port>
+//   node --expose-gc build/bench/fleet-child.js <ours|ours-esp8266|mqttjs|raw> <N> <port>
 import mqtt from 'mqtt';
 import net from 'node:net';
+import { ESP8266_BUFFERS } from '../boards/board.js';
 import { clientFactory, connectOurs } from './ours.js';
 
 const BATCH = 50;
@@ -21,7 +22,10 @@ async function main(): Promise<void> {
   const lib = process.argv[2], n = Number(process.argv[3]), port = Number(process.argv[4]);
   if (!gc) throw new Error('run with --expose-gc');
   // Load everything first, so the baseline includes the library code and not only the clients.
-  const make = lib === 'ours' ? await clientFactory() : null;
+  const ours = lib === 'ours' || lib === 'ours-esp8266';
+  const make = ours ? await clientFactory() : null;
+  // the fixed buffers are most of our per-client memory, so the board's sizes are measured too
+  const sizes = lib === 'ours-esp8266' ? ESP8266_BUFFERS : {};
   await settle();
   const before = snapshot();
   const keep: unknown[] = [];
@@ -40,7 +44,7 @@ async function main(): Promise<void> {
           s.once('error', reject);
         }));
       } else if (make) {
-        const c = make({ host: '127.0.0.1', port: port, clientId: id, keepalive: 600 });
+        const c = make(Object.assign({ host: '127.0.0.1', port: port, clientId: id, keepalive: 600 }, sizes));
         keep.push(c);
         wave.push(connectOurs(c, 20000));
       } else {

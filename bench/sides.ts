@@ -1,0 +1,93 @@
+// The two Node clients under test, behind one interface, as the throughput runs drive them:
+// QoS 0 in batches of BATCH per event-loop turn, QoS 1 with at most WINDOW unacknowledged.
+import mqtt from 'mqtt';
+import { clientFactory, connectOurs, type Client } from './ours.js';
+
+export const WINDOW = 20, BATCH = 1000, RUN_TIMEOUT = 60000;
+export const TOPIC = 'temp';
+export const PAYLOAD = Buffer.from('0123456789abcdef');      // 16 bytes
+
+export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+export interface Side {
+  name: string;
+  qos0(n: number): Promise<void>;           // resolves when all were handed to the socket
+  qos1(n: number): Promise<void>;           // resolves at the last PUBACK
+  close(): Promise<void>;
+}
+
+export async function ours(port: number, make: Awaited<ReturnType<typeof clientFactory>>): Promise<Side> {
+  const c: Client = make({ host: '127.0.0.1', port: port, clientId: 'bench-ours-' + process.pid, keepalive: 60,
+    maxInflight: WINDOW, outboxSize: 8192 });
+  await connectOurs(c, 5000);
+  let failed = '';
+  c.onError = (e) => { failed = String(e); };
+  return {
+    name: 'ours',
+    async qos0(n) {
+      let i = 0;
+      const deadline = Date.now() + RUN_TIMEOUT;
+      while (i < n) {
+        const stop = Math.min(n, i + BATCH);
+        while (i < stop) {
+          const r = c.publish(TOPIC, PAYLOAD, 0);
+          if (r !== 'sent') break;      // transmit buffer full: let the socket drain
+          i++;
+        }
+        await tick();
+        if (Date.now() > deadline) throw new Error('ours qos0: only ' + i + ' of ' + n + ' published ' + failed);
+      }
+    },
+    qos1(n) {
+      return new Promise((resolve, reject) => {
+        let sent = 0, acked = 0;
+        const t = setTimeout(() => reject(new Error('ours qos1: ' + acked + ' of ' + n + ' acked ' + failed)), RUN_TIMEOUT);
+        const one = (): void => {
+          const r = c.publish(TOPIC, PAYLOAD, 1);
+          if (r !== 'sent' && r !== 'queued') { clearTimeout(t); reject(new Error('ours qos1 publish: ' + r)); return; }
+          sent++;
+        };
+        c.onPublished = () => {
+          acked++;
+          if (sent < n) one();
+          if (acked === n) { clearTimeout(t); resolve(); }
+        };
+        while (sent < Math.min(WINDOW, n)) one();
+      });
+    },
+    async close() { c.end(); await tick(); },
+  };
+}
+
+export async function mqttjs(port: number): Promise<Side> {
+  const c = mqtt.connect({ host: '127.0.0.1', port: port, clientId: 'bench-mqttjs-' + process.pid, keepalive: 60, reconnectPeriod: 0 });
+  await new Promise<void>((resolve, reject) => { c.once('connect', () => resolve()); c.once('error', reject); });
+  return {
+    name: 'MQTT.js',
+    async qos0(n) {
+      for (let i = 0; i < n;) {
+        const stop = Math.min(n, i + BATCH);
+        for (; i < stop; i++) c.publish(TOPIC, PAYLOAD, { qos: 0 });
+        await tick();
+      }
+    },
+    qos1(n) {
+      return new Promise((resolve, reject) => {
+        let sent = 0, acked = 0;
+        const t = setTimeout(() => reject(new Error('MQTT.js qos1: ' + acked + ' of ' + n + ' acked')), RUN_TIMEOUT);
+        const one = (): void => {
+          sent++;
+          c.publish(TOPIC, PAYLOAD, { qos: 1 }, (err) => {
+            if (err) { clearTimeout(t); reject(err); return; }
+            acked++;
+            if (sent < n) one();
+            if (acked === n) { clearTimeout(t); resolve(); }
+          });
+        };
+        while (sent < Math.min(WINDOW, n)) one();
+      });
+    },
+    close() { return new Promise<void>((r) => c.end(false, {}, () => r())); },
+  };
+}
