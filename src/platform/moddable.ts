@@ -9,6 +9,9 @@
 //   resolver and exists on esp, esp32 and lin. IP literals skip DNS.
 // - Writes: ECMA-419 write() throws when more than `writable` bytes are given, so anything that
 //   does not fit waits in one pending buffer, allocated on first need and reused.
+// - close() with bytes still pending (e.g. the DISCONNECT end() just wrote) keeps the socket until
+//   they are flushed, at most LINGER_MS: closing at once would lose them, and the broker would
+//   then publish the will although the application ended cleanly.
 import TCP from 'embedded:io/socket/tcp';
 import Timer from 'timer';
 import type { TimerCallback } from 'timer';
@@ -28,6 +31,8 @@ export interface ModdablePlatformOptions {
   pendingSize?: number; // bytes that may wait for the socket to drain, default 2048
 }
 
+const LINGER_MS = 2000; // as the Node adapter
+
 function isAddress(host: string): boolean {
   for (let i = 0; i < host.length; i++) {
     const c = host.charCodeAt(i);
@@ -45,6 +50,7 @@ class ModdableTransport implements Transport {
   private pendingSize: number;
   private done: boolean;
   private opened: boolean;
+  private linger: Timer | null; // set while close() waits for pending bytes
   constructor(host: string, port: number, secure: boolean, sink: TransportSink, o: ModdablePlatformOptions) {
     this.sink = sink;
     this.socket = null;
@@ -54,6 +60,7 @@ class ModdableTransport implements Transport {
     this.pendingSize = o.pendingSize || 2048;
     this.done = false;
     this.opened = false;
+    this.linger = null;
     if (secure && !o.tls) {
       this.fail('mqtts needs the TLS socket: pass the embedded:io/socket/tcp/tls class as options.tls');
       return;
@@ -93,9 +100,10 @@ class ModdableTransport implements Transport {
     // ECMA-419 has no connect event: the first onWritable means the connection is up.
     if (!this.opened) { this.opened = true; this.sink.onOpen(); }
     this.flush();
+    if (this.linger && !this.pendingLength) this.fail(undefined);
   }
   private onReadable(bytes: number): void {
-    if (this.done || !this.socket) return;
+    if (this.done || this.linger || !this.socket) return;
     const ab = this.socket.read(bytes) as ArrayBuffer;
     if (ab && ab.byteLength) this.sink.onData(new Uint8Array(ab), 0, ab.byteLength);
   }
@@ -109,7 +117,7 @@ class ModdableTransport implements Transport {
     this.pendingLength -= n;
   }
   write(buf: Uint8Array, start: number, end: number): void {
-    if (this.done || !this.socket) return;
+    if (this.done || this.linger || !this.socket) return;
     const n = end - start;
     if (!this.pendingLength && n <= this.writable) {
       this.socket.write(buf.subarray(start, end));
@@ -126,9 +134,16 @@ class ModdableTransport implements Transport {
     this.flush();
   }
   close(): void {
+    if (this.done || this.linger) return;
+    if (this.pendingLength && this.socket) {
+      const self = this;
+      this.linger = Timer.set(function () { self.linger = null; self.fail(undefined); }, LINGER_MS);
+      return;
+    }
     this.fail(undefined);
   }
   private release(): void {
+    if (this.linger) { Timer.clear(this.linger); this.linger = null; }
     const s = this.socket;
     this.socket = null;
     if (s) { try { s.close(); } catch (e) { /* already gone */ } }
@@ -155,7 +170,8 @@ export function createModdablePlatform(options?: ModdablePlatformOptions): Platf
     clearTimer: function (h: unknown) { if (h) Timer.clear(h as Timer); },
     deviceId: function () {
       let mac = '';
-      try { mac = Net.get('MAC'); } catch (e) { /* lin without a network module */ }
+      // lin without a network module throws; without an interface it answers undefined
+      try { mac = Net.get('MAC') || ''; } catch (e) { /* no MAC: the client picks a random id */ }
       let id = '';
       for (let i = 0; i < mac.length; i++) if (mac.charAt(i) !== ':') id += mac.charAt(i).toLowerCase();
       return id;
