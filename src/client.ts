@@ -6,10 +6,10 @@
 // a zero-delay timer; what it reports while handling socket data or a timer is delivered at once.
 // Transport events that a platform delivers synchronously inside connect()/write()/close() are
 // queued the same way, so the session is never entered twice.
-import { MqttError } from './errors.js';
+import { MqttError, INVALID_ARGUMENT, CONNECTION_LOST } from './errors.js';
 import type { MqttErrorCode } from './errors.js';
 import type { Will } from './codec/encode.js';
-import { validateTopicFilter, validateTopicName } from './codec/utf8.js';
+import { validateTopicFilter } from './codec/utf8.js';
 import { Session } from './session/session.js';
 import type { SessionEvents, SessionOptions, SessionStats } from './session/session.js';
 import { parseBrokerUrl } from './url.js';
@@ -59,8 +59,10 @@ const OPEN_IN = 5, DATA_IN = 6, CLOSE_IN = 7;
 const START = 1, END = 2;
 
 // Numeric options, passed to the session under the same name: (name, min, max) per entry.
+// keepalive is passed on unchecked: the CONNECT encoder rejects what MQTT cannot carry, and the
+// session's throw surfaces here as INVALID_ARGUMENT.
 const MAX_SIZE = 268435460, MAX_MS = 2147483647;
-const NUMBER_OPTIONS = ['keepalive', 0, 65535, 'receiveBufferSize', 16, MAX_SIZE, 'transmitBufferSize', 16, MAX_SIZE,
+const NUMBER_OPTIONS = ['receiveBufferSize', 16, MAX_SIZE, 'transmitBufferSize', 16, MAX_SIZE,
   'outboxSize', 0, MAX_SIZE, 'maxInflight', 1, 65535, 'connectTimeout', 1, MAX_MS];
 
 function noop(): void {}
@@ -68,7 +70,7 @@ function noop(): void {}
 const NOTHING_THROWN = {};
 
 function invalid(message: string): MqttError {
-  return new MqttError('INVALID_ARGUMENT', message);
+  return new MqttError(INVALID_ARGUMENT, message);
 }
 
 /** Unset, or a number from min to max (a whole one unless `fraction`). */
@@ -154,6 +156,8 @@ export class MqttClient {
   connected = false;
   readonly clientId: string;
   readonly stats: SessionStats;
+  /** The broker currently used (or tried): changes when a connect attempt fails and there are several. */
+  server: BrokerAddress;
 
   private session: Session;
   private platform: Platform;
@@ -201,9 +205,11 @@ export class MqttClient {
       throw invalid('options.port and options.secure need options.host (or put them in the URI)');
     }
     if (brokers.length === 0) throw invalid('no broker given: set options.url (mqtt://host:1883), options.servers or options.host');
+    this.server = brokers[0];
 
     // Unset options stay undefined in `so`, which the session reads as "use the default".
     const so = {} as SessionOptions;
+    so.keepalive = options.keepalive;
     for (let i = 0; i < NUMBER_OPTIONS.length; i += 3) {
       const name = NUMBER_OPTIONS[i] as string;
       const v = (options as unknown as Record<string, unknown>)[name];
@@ -241,20 +247,18 @@ export class MqttClient {
     }
     if (username !== undefined && typeof username !== 'string') throw invalid('options.username must be a string');
     if (password !== undefined && typeof password !== 'string') throw invalid('options.password must be a string');
-    if (password !== undefined && username === undefined) throw invalid('MQTT 3.1.1 does not allow a password without a user name');
 
     const will = options.will;
     if (will !== undefined) {
+      // its topic, QoS and lengths are checked by the CONNECT encoder when the session is made
       if (will === null || typeof will !== 'object' || typeof will.topic !== 'string') throw invalid('options.will must be { topic, payload, qos, retain }');
-      try { validateTopicName(will.topic); } catch (e) { throw invalid('options.will.topic: ' + (e as MqttError).message); }
-      if (will.qos !== undefined && will.qos !== 0 && will.qos !== 1) throw invalid('options.will.qos must be 0 or 1');
     }
 
     so.clientId = clientId;
     so.cleanSession = clean;
     so.username = username;
     so.password = password;
-    if (will) so.will = { topic: will.topic, payload: will.payload === undefined ? '' : will.payload, qos: will.qos === 1 ? 1 : 0, retain: will.retain === true };
+    if (will) so.will = { topic: will.topic, payload: will.payload === undefined ? '' : will.payload, qos: will.qos === undefined ? 0 : will.qos, retain: will.retain === true };
     if (rc) { so.reconnectMin = rc.min; so.reconnectMax = rc.max; so.reconnectJitter = rc.jitter; }
     try {
       this.session = new Session(so, new SessionBridge(this));
@@ -266,21 +270,18 @@ export class MqttClient {
     this.timerFn = function () { self.onTimer(); };
   }
 
-  /** The broker currently used (or tried): changes when a connect attempt fails and there are several. */
-  get server(): BrokerAddress { return this.brokers[this.serverIndex]; }
-
   connect(): void { this.command(START); }
 
   publish(topic: string, payload: string | Uint8Array, qos?: 0 | 1, retain?: boolean): PublishResult {
-    if (qos !== undefined && qos !== 0 && qos !== 1) return 'INVALID_ARGUMENT';
     const outer = this.enter();
     let r: PublishResult;
     try {
-      r = this.session.publish(topic, payload, qos === 1 ? 1 : 0, retain === true, this.time());
+      // a QoS other than 0/1 is the session's INVALID_ARGUMENT
+      r = this.session.publish(topic, payload, qos === undefined ? 0 : qos, retain === true, this.time());
       if (qos === 1 && (r === 'sent' || r === 'queued')) this.lastPacketId = this.session.lastPacketId;
     } catch (e) {
       // the session promises not to throw; a defect there must not reach the caller either
-      r = e instanceof MqttError ? e.code : 'INVALID_ARGUMENT';
+      r = e instanceof MqttError ? e.code : INVALID_ARGUMENT;
     } finally {
       this.leave(outer);
     }
@@ -482,7 +483,7 @@ export class MqttClient {
     if (this._attemptFailed) this.serverIndex = (this.serverIndex + 1) % this.brokers.length;
     this._attemptFailed = true;
     this.closeReason = '';
-    const s = this.brokers[this.serverIndex];
+    const s = this.server = this.brokers[this.serverIndex];
     const gen = ++this.gen;
     try {
       this.transport = this.platform.connect(s.host, s.port, s.secure, new ConnectionSink(this, gen));
@@ -608,8 +609,8 @@ export class MqttClient {
   }
 
   _error(err: MqttError): void {
-    if (err.code === 'CONNECTION_LOST' && this.closeReason && err.message.indexOf(this.closeReason) < 0) {
-      err = new MqttError('CONNECTION_LOST', err.message + ': ' + this.closeReason);
+    if (err.code === CONNECTION_LOST && this.closeReason && err.message.indexOf(this.closeReason) < 0) {
+      err = new MqttError(CONNECTION_LOST, err.message + ': ' + this.closeReason);
     }
     this._emit(ERROR_EVENT, err);
   }

@@ -3,7 +3,7 @@
 // IPv6 literals go in brackets: mqtt://[::1]:1883. Paths and query strings are rejected
 // rather than silently ignored, because MQTT over TCP has no use for them and a user who wrote
 // one (a websocket path, ?clientId=…) expects it to do something.
-import { MqttError } from './errors.js';
+import { MqttError, INVALID_ARGUMENT } from './errors.js';
 
 export interface BrokerAddress {
   host: string;
@@ -14,7 +14,7 @@ export interface BrokerAddress {
 }
 
 function bad(url: string, why: string): MqttError {
-  return new MqttError('INVALID_ARGUMENT', 'broker URI "' + url + '": ' + why);
+  return new MqttError(INVALID_ARGUMENT, 'broker URI "' + url + '": ' + why);
 }
 
 function decode(url: string, part: string, what: string): string {
@@ -28,7 +28,7 @@ function decode(url: string, part: string, what: string): string {
 
 /** Parses a broker URI; throws MqttError INVALID_ARGUMENT naming what is wrong. */
 export function parseBrokerUrl(url: string): BrokerAddress {
-  if (typeof url !== 'string') throw new MqttError('INVALID_ARGUMENT', 'a broker URI must be a string like "mqtt://host:1883"');
+  if (typeof url !== 'string') throw new MqttError(INVALID_ARGUMENT, 'a broker URI must be a string like "mqtt://host:1883"');
   const sep = url.indexOf('://');
   // the scheme is '' when there is no "://"; the last two are TLS
   const scheme = ['mqtt', 'tcp', 'mqtts', 'ssl'].indexOf(url.substring(0, sep).toLowerCase());

@@ -11,7 +11,7 @@
 //
 // Errors never throw out of feed(): result becomes DECODE_ERROR, `error` says why, and feed()
 // consumes all input given to it from then on until reset().
-import { MqttError } from '../errors.js';
+import { MqttError, INVALID_ARGUMENT, PACKET_MALFORMED, PROTOCOL_ERROR } from '../errors.js';
 import type { MqttErrorCode } from '../errors.js';
 import {
   CONNACK, PUBLISH, PUBREL, SUBACK, PINGRESP, PACKET_NAMES,
@@ -48,7 +48,7 @@ export class Decoder {
 
   constructor(buf: Uint8Array) {
     if (!buf || buf.length < MIN_DECODER_BUFFER) {
-      throw new MqttError('INVALID_ARGUMENT', 'the receive buffer must hold at least ' + MIN_DECODER_BUFFER + ' bytes');
+      throw new MqttError(INVALID_ARGUMENT, 'the receive buffer must hold at least ' + MIN_DECODER_BUFFER + ' bytes');
     }
     this.buf = buf;
     this.result = DECODE_NEED_MORE; this.error = null;
@@ -89,7 +89,7 @@ export class Decoder {
         this.remainingLength += (b & 127) * this.mul;
         this.mul *= 128;
         if (!(b & 128)) this.begin();
-        else if (this.hdrLen === 5) this.fail('PACKET_MALFORMED', 'remaining length longer than 4 bytes');
+        else if (this.hdrLen === 5) this.fail(PACKET_MALFORMED, 'remaining length longer than 4 bytes');
       } else {
         const before = this.got;
         let n = end - i;
@@ -123,16 +123,16 @@ export class Decoder {
     const type = b >> 4, flags = b & 15;
     this.type = type; this.flags = flags;
     if (type === 0 || type === 15) {
-      this.fail('PACKET_MALFORMED', 'packet type ' + type + ' is reserved in MQTT 3.1.1 (first byte 0x' + hex(b) + ')');
+      this.fail(PACKET_MALFORMED, 'packet type ' + type + ' is reserved in MQTT 3.1.1 (first byte 0x' + hex(b) + ')');
     } else if (type === 1 || type === 8 || type === 10 || type === 12 || type === 14) {
-      this.fail('PROTOCOL_ERROR', 'packet type ' + type + ' (' + PACKET_NAMES[type] + ') is never sent to a client');
+      this.fail(PROTOCOL_ERROR, 'packet type ' + type + ' (' + PACKET_NAMES[type] + ') is never sent to a client');
     } else if (type === PUBLISH) {
       this.qos = (flags >> 1) & 3;
       this.dup = (flags & 8) !== 0;
       this.retain = (flags & 1) !== 0;
-      if (this.qos === 3) this.fail('PACKET_MALFORMED', 'PUBLISH with QoS 3 (first byte 0x' + hex(b) + ')');
+      if (this.qos === 3) this.fail(PACKET_MALFORMED, 'PUBLISH with QoS 3 (first byte 0x' + hex(b) + ')');
     } else if (flags !== (type === PUBREL ? 2 : 0)) {
-      this.fail('PACKET_MALFORMED', PACKET_NAMES[type] + ' with fixed-header flags 0x' + flags.toString(16) + ', expected 0x' + (type === PUBREL ? 2 : 0));
+      this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with fixed-header flags 0x' + flags.toString(16) + ', expected 0x' + (type === PUBREL ? 2 : 0));
     }
   }
 
@@ -144,7 +144,7 @@ export class Decoder {
     const open = type === PUBLISH || type === SUBACK;
     const min = type === PUBLISH ? (this.qos > 0 ? 5 : 3) : type === SUBACK ? 3 : type === PINGRESP ? 0 : 2;
     if (rl < min || (rl > min && !open)) {
-      return this.fail('PACKET_MALFORMED', PACKET_NAMES[type] + ' with remaining length ' + rl + (type !== PUBLISH ? ', expected ' + (open ? 'at least ' : '') + min
+      return this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with remaining length ' + rl + (type !== PUBLISH ? ', expected ' + (open ? 'at least ' : '') + min
         : ', too short for a topic' + (this.qos > 0 ? ' and packet id' : '') + ' (at least ' + min + ')'));
     }
     this.got = 0;
@@ -152,7 +152,7 @@ export class Decoder {
     this.dropping = this.hdrLen + rl > this.buf.length;
     if (this.dropping) {
       if (type !== PUBLISH) {
-        return this.fail('PROTOCOL_ERROR', PACKET_NAMES[type] + ' of ' + (this.hdrLen + rl) + ' bytes does not fit the receive buffer of ' + this.buf.length + ' bytes');
+        return this.fail(PROTOCOL_ERROR, PACKET_NAMES[type] + ' of ' + (this.hdrLen + rl) + ' bytes does not fit the receive buffer of ' + this.buf.length + ' bytes');
       }
       this.keep = this.buf.length - this.hdrLen;
       this.packetId = 0;
@@ -170,7 +170,7 @@ export class Decoder {
       const q = this.qos > 0 ? 2 : 0;
       const tl = (buf[h] << 8) | buf[h + 1];
       if (tl === 0 || 2 + tl + q > rl) {
-        return this.fail('PACKET_MALFORMED', tl === 0 ? 'PUBLISH with an empty topic'
+        return this.fail(PACKET_MALFORMED, tl === 0 ? 'PUBLISH with an empty topic'
           : 'PUBLISH topic length ' + tl + ' runs past the end of the packet (remaining length ' + rl + ')');
       }
       const ts = h + 2;
@@ -186,14 +186,14 @@ export class Decoder {
         this.payloadEnd = h + rl;
       }
       this.topicStart = ts; this.topicEnd = te;
-      if (q && this.packetId === 0) return this.fail('PACKET_MALFORMED', 'PUBLISH (QoS ' + this.qos + ') with packet id 0');
+      if (q && this.packetId === 0) return this.fail(PACKET_MALFORMED, 'PUBLISH (QoS ' + this.qos + ') with packet id 0');
       const bad = checkTopicBytes(buf, ts, te);
       if (bad !== TOPIC_OK) {
-        this.fail('PACKET_MALFORMED', 'PUBLISH topic ' + (bad === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : bad === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
+        this.fail(PACKET_MALFORMED, 'PUBLISH topic ' + (bad === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : bad === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
       }
     } else if (type === CONNACK) {
       const f = buf[h];
-      if (f & 0xfe) return this.fail('PACKET_MALFORMED', 'CONNACK acknowledge flags 0x' + hex(f) + ' have reserved bits set');
+      if (f & 0xfe) return this.fail(PACKET_MALFORMED, 'CONNACK acknowledge flags 0x' + hex(f) + ' have reserved bits set');
       this.sessionPresent = f === 1;
       this.returnCode = buf[h + 1];
     } else if (type !== PINGRESP) {
@@ -202,7 +202,7 @@ export class Decoder {
       this.payloadEnd = h + rl;
       for (let k = h + 2; k < h + rl; k++) {
         const c = buf[k]; // SUBACK return codes
-        if (c > 2 && c !== 0x80) return this.fail('PACKET_MALFORMED', 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
+        if (c > 2 && c !== 0x80) return this.fail(PACKET_MALFORMED, 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
       }
     }
   }

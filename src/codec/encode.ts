@@ -2,7 +2,7 @@
 // Each validates the user's input first (throwing MqttError before a byte is written), then
 // returns -1 when the packet does not fit in buf[off..buf.length), else the end offset.
 // Nothing here allocates unless it throws.
-import { MqttError } from '../errors.js';
+import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE } from '../errors.js';
 import { MAX_REMAINING_LENGTH, MAX_STRING_BYTES } from './constants.js';
 import { utf8Length, writeUtf8, validateTopicName, validateTopicFilter } from './utf8.js';
 
@@ -15,7 +15,7 @@ export interface ConnectFields {
 // Whole packet length for a remaining length; MQTT caps the remaining length (§2.2.3).
 function total(rl: number, what: string): number {
   if (rl > MAX_REMAINING_LENGTH) {
-    throw new MqttError('PACKET_TOO_LARGE', what + ' needs a remaining length of ' + rl + ' bytes; MQTT allows at most 268435455');
+    throw new MqttError(PACKET_TOO_LARGE, what + ' needs a remaining length of ' + rl + ' bytes; MQTT allows at most 268435455');
   }
   return 1 + (rl < 128 ? 1 : rl < 16384 ? 2 : rl < 2097152 ? 3 : 4) + rl;
 }
@@ -72,7 +72,7 @@ function checkPacketId(id: number): void {
 }
 
 function checkQos(qos: number, what: string): void {
-  if (qos !== 0 && qos !== 1) throw new MqttError('INVALID_ARGUMENT', what + ' QoS ' + qos + ' is not supported; use 0 or 1');
+  if (qos !== 0 && qos !== 1) throw new MqttError(INVALID_ARGUMENT, what + ' QoS ' + qos + ' is not supported; use 0 or 1');
 }
 
 // ---- CONNECT ----
@@ -83,7 +83,7 @@ const PROTOCOL = [0, 4, 0x4d, 0x51, 0x54, 0x54, 4];
 function connectRl(o: ConnectFields): number {
   const k = o.keepalive;
   if (!(typeof k === 'number' && k >= 0 && k <= 65535 && k % 1 === 0)) {
-    throw new MqttError('INVALID_ARGUMENT', 'keepalive ' + k + ' is not an integer number of seconds in 0..65535');
+    throw new MqttError(INVALID_ARGUMENT, 'keepalive ' + k + ' is not an integer number of seconds in 0..65535');
   }
   // 10 = protocol name and level (7) + flags + keepalive (2)
   let rl = 10 + 2 + fieldLength(o.clientId, 'client id');
@@ -95,7 +95,7 @@ function connectRl(o: ConnectFields): number {
   }
   if (o.username !== undefined) rl += 2 + fieldLength(o.username, 'username');
   if (o.password !== undefined) {
-    if (o.username === undefined) throw new MqttError('INVALID_ARGUMENT', 'a password needs a username in MQTT 3.1.1');
+    if (o.username === undefined) throw new MqttError(INVALID_ARGUMENT, 'a password needs a username in MQTT 3.1.1');
     rl += 2 + fieldLength(o.password, 'password');
   }
   return rl;
@@ -134,7 +134,7 @@ export function encodePublish(buf: Uint8Array, off: number, topic: string, paylo
   checkQos(qos, 'PUBLISH');
   if (qos > 0) checkPacketId(packetId);
   // MQTT-3.3.1-2: DUP must be 0 for QoS 0, so asking for it is a mistake worth reporting.
-  else if (dup) throw new MqttError('INVALID_ARGUMENT', 'DUP cannot be set on a QoS 0 PUBLISH');
+  else if (dup) throw new MqttError(INVALID_ARGUMENT, 'DUP cannot be set on a QoS 0 PUBLISH');
   let p = header(buf, off, 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0),
     2 + tn + (qos > 0 ? 2 : 0) + dataLength(payload), 'PUBLISH');
   if (p < 0) return -1;
@@ -169,12 +169,12 @@ export function encodeDisconnect(buf: Uint8Array, off: number): number {
 function encodeFilters(buf: Uint8Array, off: number, packetId: number, filters: string[], qos: number[], sub: boolean): number {
   checkPacketId(packetId);
   const what = sub ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
-  if (!filters || filters.length === 0) throw new MqttError('INVALID_ARGUMENT', what + ' needs at least one topic filter');
+  if (!filters || filters.length === 0) throw new MqttError(INVALID_ARGUMENT, what + ' needs at least one topic filter');
   let rl = 2;
   for (let i = 0; i < filters.length; i++) rl += 2 + validateTopicFilter(filters[i]) + (sub ? 1 : 0);
   if (sub) {
     if (!qos || qos.length !== filters.length) {
-      throw new MqttError('INVALID_ARGUMENT', 'SUBSCRIBE has ' + filters.length + ' filters but ' + (qos ? qos.length : 0) + ' QoS values');
+      throw new MqttError(INVALID_ARGUMENT, 'SUBSCRIBE has ' + filters.length + ' filters but ' + (qos ? qos.length : 0) + ' QoS values');
     }
     for (let i = 0; i < qos.length; i++) checkQos(qos[i], 'SUBSCRIBE');
   }

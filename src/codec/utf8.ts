@@ -2,7 +2,7 @@
 // JS strings are UTF-16: a surrogate pair is one code point of 4 UTF-8 bytes. A lone surrogate
 // has no UTF-8 form; in payloads and other strings it becomes U+FFFD (as TextEncoder does), while
 // topic names and filters reject it, because a silently rewritten topic would never match.
-import { MqttError } from '../errors.js';
+import { MqttError, TOPIC_INVALID } from '../errors.js';
 import { MAX_STRING_BYTES } from './constants.js';
 
 // On XS, s.length and s.charCodeAt(i) on a primitive string each allocate a String wrapper;
@@ -127,20 +127,20 @@ function checkTopic(s: string, filter: boolean): number {
   for (; i < end; i++) {
     const c = code(s, i);
     if (c !== c) break;
-    if (c === 0) throw new MqttError('TOPIC_INVALID', what + ' "' + s + '" contains U+0000 at index ' + i);
+    if (c === 0) throw new MqttError(TOPIC_INVALID, what + ' "' + s + '" contains U+0000 at index ' + i);
     if (c >= 0xd800 && c <= 0xdfff) {
-      if (!isHigh(c) || !isLow(code(s, i + 1))) throw new MqttError('TOPIC_INVALID', what + ' contains a lone UTF-16 surrogate at index ' + i + ', which has no UTF-8 form');
+      if (!isHigh(c) || !isLow(code(s, i + 1))) throw new MqttError(TOPIC_INVALID, what + ' contains a lone UTF-16 surrogate at index ' + i + ', which has no UTF-8 form');
       n += 4; i++;
       continue;
     }
     n += c < 0x80 ? 1 : c < 0x800 ? 2 : c > 0xffff ? 4 : 3;
     if (wild < 0 && (c === 0x2b || c === 0x23) && !(filter && wildcardFits(s, i, c))) wild = i;
   }
-  if (i === 0) throw new MqttError('TOPIC_INVALID', what + ' must not be empty');
+  if (i === 0) throw new MqttError(TOPIC_INVALID, what + ' must not be empty');
   if (n > MAX_STRING_BYTES) throw new MqttError('STRING_TOO_LONG', what + ' is ' + n + ' bytes of UTF-8; MQTT allows at most 65535');
   if (wild >= 0) {
     const w = String.fromCharCode(code(s, wild));
-    throw new MqttError('TOPIC_INVALID', what + ' "' + s + '": ' + (!filter ? 'the wildcard "' + w + '" is only allowed in subscription filters'
+    throw new MqttError(TOPIC_INVALID, what + ' "' + s + '": ' + (!filter ? 'the wildcard "' + w + '" is only allowed in subscription filters'
       : w === '#' ? '"#" must be the last level on its own (like "a/#")' : '"+" must be a whole level (like "a/+/b")'));
   }
   return n;

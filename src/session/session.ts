@@ -15,7 +15,7 @@
 //   is detected at most 1.5 K after its last packet.
 // - The transmit buffer holds control packets and QoS 0 publishes until pull(); pull() yields
 //   it first, then the unsent in-flight QoS 1 packets straight from the outbox.
-import { MqttError, MqttErrorCode } from '../errors.js';
+import { MqttError, MqttErrorCode, INVALID_ARGUMENT, PACKET_MALFORMED, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST } from '../errors.js';
 import {
   CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES,
 } from '../codec/constants.js';
@@ -82,6 +82,8 @@ export class Session {
   state: number;
   lastPacketId: number;
   stats: SessionStats;
+  /** QoS 1 messages sent and awaiting PUBACK / waiting for a window slot. Read-only for callers. */
+  inflightCount: number; queuedCount: number;
   out: Uint8Array; outStart: number; outEnd: number;
 
   private ev: SessionEvents;
@@ -115,28 +117,25 @@ export class Session {
     const o = options;
     this.ev = events;
     this.fields = {
-      clientId: o.clientId, cleanSession: o.cleanSession !== false, keepalive: opt(o.keepalive, 60),
+      // keepalive unset only: anything else goes to the encoder, which rejects what MQTT cannot carry
+      clientId: o.clientId, cleanSession: o.cleanSession !== false, keepalive: o.keepalive === undefined ? 60 : o.keepalive,
       username: o.username, password: o.password, will: o.will,
     };
-    const maxInflight = opt(o.maxInflight, 8);
-    if (!(maxInflight >= 1 && maxInflight <= 65535 && maxInflight % 1 === 0)) {
-      throw new MqttError('INVALID_ARGUMENT', 'maxInflight ' + maxInflight + ' must be an integer in 1..65535');
-    }
+    // Numeric options arrive checked (by the client's option table); here only defaults apply.
     this.keepaliveMs = this.fields.keepalive * 1000;
     this.openTimeout = opt(o.connectTimeout, 10000);
     this.rMin = opt(o.reconnectMin, 1000);
     this.rMax = opt(o.reconnectMax, 60000);
     this.rJitter = opt(o.reconnectJitter, 0.5);
-    if (this.rJitter < 0 || this.rJitter > 1) throw new MqttError('INVALID_ARGUMENT', 'reconnectJitter must be in 0..1');
     this.rand = o.random || Math.random;
 
     this.rx = new Decoder(new Uint8Array(opt(o.receiveBufferSize, 1024)));
     this.tx = new Uint8Array(opt(o.transmitBufferSize, 512));
-    this.ob = new Outbox(opt(o.outboxSize, 4096), maxInflight);
+    this.ob = new Outbox(opt(o.outboxSize, 4096), opt(o.maxInflight, 8));
     this.subs = new Subscriptions();
     const need = connectLength(this.fields); // also validates the options; throws MqttError
     if (need > this.tx.length) {
-      throw new MqttError('PACKET_TOO_LARGE', 'CONNECT needs ' + need + ' bytes but the transmit buffer has ' + this.tx.length);
+      throw new MqttError(PACKET_TOO_LARGE, 'CONNECT needs ' + need + ' bytes but the transmit buffer has ' + this.tx.length);
     }
 
     this.state = IDLE;
@@ -147,10 +146,15 @@ export class Session {
     this.clock = 0; this.nextId = 1; this.attempt = 0; this.deadline = 0;
     this.lastSent = 0; this.lastRecv = 0; this.pingAt = -1; this.linkNo = 0;
     this.unconfirmed = [];
+    this.inflightCount = 0; this.queuedCount = 0;
   }
 
-  get inflightCount(): number { return this.ob.inflight; }
-  get queuedCount(): number { return this.ob.backlog; }
+  // Mirrors of the outbox's counts, refreshed by count() wherever they change: plain fields
+  // because a getter costs ES5 output a defineProperty helper (~250 B on Espruino).
+  private count(): void {
+    this.inflightCount = this.ob.inflight;
+    this.queuedCount = this.ob.backlog;
+  }
 
   // ---- link lifecycle ----
 
@@ -175,7 +179,7 @@ export class Session {
     this.clock = now;
     const s = this.state;
     if (s !== CONNECTING && s !== HANDSHAKE && s !== CONNECTED) return;
-    this.linkDown(new MqttError('CONNECTION_LOST', s === CONNECTING ? 'could not open a connection to the broker'
+    this.linkDown(new MqttError(CONNECTION_LOST, s === CONNECTING ? 'could not open a connection to the broker'
       : 'the connection to the broker was closed'), false, WAITING);
   }
 
@@ -293,12 +297,12 @@ export class Session {
     // topic is checked once; paths that return without encoding check it themselves.
     let id = 0;
     try {
-      if (qos !== 0 && qos !== 1) return 'INVALID_ARGUMENT';
+      if (qos !== 0 && qos !== 1) return INVALID_ARGUMENT;
       const len = publishLength(topic, payload, qos);
       const s = this.state;
       if (qos === 0) {
         if (s !== CONNECTED) { validateTopicName(topic); return 'NOT_CONNECTED'; }
-        if (len > this.tx.length) return 'PACKET_TOO_LARGE';
+        if (len > this.tx.length) return PACKET_TOO_LARGE;
         const p = this.txRoom(len);
         if (p < 0) { validateTopicName(topic); this.stats.dropped++; return 'QUEUE_FULL'; } // the caller has not pulled
         this.txEnd = encodePublish(this.tx, p, topic, payload, 0, retain, false, 0);
@@ -306,7 +310,7 @@ export class Session {
         return SENT;
       }
       const ob = this.ob;
-      if (len > ob.buf.length) return 'PACKET_TOO_LARGE';
+      if (len > ob.buf.length) return PACKET_TOO_LARGE;
       const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
       if (off < 0) { validateTopicName(topic); this.stats.dropped++; return 'QUEUE_FULL'; }
       id = this.allocId();
@@ -314,12 +318,14 @@ export class Session {
       ob.append(off, len);
       this.lastPacketId = id;
       // Queued messages keep their order: a new one jumps no queue, even when the window has room.
-      if (s === CONNECTED && ob.backlog === 1 && ob.admit()) { this.stats.sent++; return SENT; }
+      const sent = s === CONNECTED && ob.backlog === 1 && ob.admit();
+      this.count();
+      if (sent) { this.stats.sent++; return SENT; }
       this.stats.queued++;
       return QUEUED;
     } catch (e) {
       if (id > 0) this.nextId = id; // unused: hand it out again
-      return (e as MqttError).code || 'INVALID_ARGUMENT';
+      return (e as MqttError).code || INVALID_ARGUMENT;
     }
   }
 
@@ -336,14 +342,14 @@ export class Session {
     this.clock = now;
     if (this.state !== CONNECTED) throw new MqttError('NOT_CONNECTED', 'cannot (un)subscribe while ' + STATE_NAMES[this.state] + '; retry after connected()');
     if (kind === KIND_SUBSCRIBE && !(qos && qos.length === (filters ? filters.length : 0))) {
-      throw new MqttError('INVALID_ARGUMENT', 'subscribe needs one QoS per filter');
+      throw new MqttError(INVALID_ARGUMENT, 'subscribe needs one QoS per filter');
     }
     const slot = this.subs.freeSlot();
     if (slot < 0) throw new MqttError('QUEUE_FULL', 'too many SUBSCRIBE/UNSUBSCRIBE requests await an answer from the broker');
     const id = this.allocId();
     const p = this.txRoom(0);
     const end = qos ? encodeSubscribe(this.tx, p, id, filters, qos) : encodeUnsubscribe(this.tx, p, id, filters); // validate; throw
-    if (end < 0) throw new MqttError('PACKET_TOO_LARGE', 'the request does not fit the transmit buffer (' + this.tx.length + ' bytes)');
+    if (end < 0) throw new MqttError(PACKET_TOO_LARGE, 'the request does not fit the transmit buffer (' + this.tx.length + ' bytes)');
     this.txEnd = end;
     for (let i = 0; i < filters.length; i++) {
       if (qos) this.subs.put(filters[i], qos[i]);
@@ -379,12 +385,12 @@ export class Session {
       this.pingAt = -1;
       if (r === DECODE_PACKET) this.onPacket();
       else if (r === DECODE_DROPPED) this.onDropped();
-      else this.fail(d.error || new MqttError('PACKET_MALFORMED', 'undecodable bytes from the broker'));
+      else this.fail(d.error || new MqttError(PACKET_MALFORMED, 'undecodable bytes from the broker'));
     }
   }
 
   private protocolError(why: string): void {
-    this.fail(new MqttError('PROTOCOL_ERROR', why));
+    this.fail(new MqttError(PROTOCOL_ERROR, why));
   }
 
   private onPacket(): void {
@@ -401,6 +407,7 @@ export class Session {
       if (!this.ob.ack(id)) return; // late duplicate after a resend: nothing waits for it
       this.stats.acked++;
       if (this.ob.admit()) this.stats.sent++;
+      this.count();
       this.ev.published(id);
     } else if (type === SUBACK || type === UNSUBACK) this.onAck(type === SUBACK ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE);
     else if (type === PINGRESP) {
@@ -415,7 +422,7 @@ export class Session {
   private onConnack(): void {
     const rc = this.rx.returnCode;
     if (rc !== 0) {
-      const code = rc <= 5 ? 'CONNACK_REFUSED_' + CONNACK_REFUSED[rc] as MqttErrorCode : 'PROTOCOL_ERROR';
+      const code = rc <= 5 ? 'CONNACK_REFUSED_' + CONNACK_REFUSED[rc] as MqttErrorCode : PROTOCOL_ERROR;
       const err = new MqttError(code, rc <= 5 ? 'connection refused: ' + CONNACK_TEXT[rc] + ' (CONNACK ' + rc + ')'
         : 'CONNACK with unknown return code ' + rc);
       this.linkDown(err, true, rc === 2 || rc === 4 || rc === 5 ? FAILED : WAITING); // FAILED: retrying cannot help
@@ -429,6 +436,7 @@ export class Session {
     const ob = this.ob;
     ob.rewind();
     while (ob.admit()) this.stats.sent++;
+    this.count();
     this.resubscribe(sp);
     if (this.state !== CONNECTED) return; // a resubscribe error's handler ended the session
     this.ev.connected(sp);
@@ -463,7 +471,7 @@ export class Session {
       while (j < all.length && room >= per + utf8Length(all[j])) { room -= per + utf8Length(all[j]); j++; }
       const slot = this.subs.freeSlot();
       if (j === i || slot < 0) {
-        this.ev.error(new MqttError('PACKET_TOO_LARGE', 'could not send again ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
+        this.ev.error(new MqttError(PACKET_TOO_LARGE, 'could not send again ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
         return false;
       }
       const f = all.slice(i, j);

@@ -428,6 +428,11 @@ test('client: invalid options throw INVALID_ARGUMENT from the constructor', (t) 
     { url: 'mqtt://h', maxInflight: 0 }, { url: 'mqtt://h', clientId: '', clean: false },
     { url: 'mqtt://h', will: { topic: 'a/#', payload: '', qos: 0, retain: false } }, { servers: 'mqtt://h' },
     { host: 'h', port: 0 }, { port: 1883 }, { url: 'mqtt://h', password: 'p' }, { url: 'mqtt://h', transmitBufferSize: 16, clientId: 'a-long-client-id-that-does-not-fit' },
+    { url: 'mqtt://h', keepalive: '60' }, { url: 'mqtt://h', keepalive: null }, { url: 'mqtt://h', keepalive: 65536 },
+    { url: 'mqtt://h', will: { topic: 'a', payload: '', qos: 2, retain: false } }, { url: 'mqtt://h', will: { topic: '', payload: '' } },
+    { url: 'mqtt://h', will: 'a' }, { url: 'mqtt://h', maxInflight: 65536 }, { url: 'mqtt://h', maxInflight: 1.5 }, { url: 'mqtt://h', maxInflight: '4' },
+    { url: 'mqtt://h', reconnect: { jitter: -0.1 } }, { url: 'mqtt://h', reconnect: { jitter: '0.5' } },
+    { url: 'mqtt://h', username: 'u', password: 5 }, { url: 'mqtt://u@h', password: 'p', username: 7 },
   ];
   for (let i = 0; i < bad.length; i++) {
     const o = bad[i];
