@@ -16,6 +16,8 @@ import TCP from 'embedded:io/socket/tcp';
 import Timer from 'timer';
 import type { TimerCallback } from 'timer';
 import Time from 'time';
+// Moddable's own `net` module (lwIP's resolver, MAC address), not Node's: this file only ever
+// compiles with mcconfig, and tsconfig.json excludes it from the Node build.
 import Net from 'net';
 import type { Platform, Transport, TransportSink } from '../client.js';
 
