@@ -33,6 +33,9 @@ export const PACKET_TOO_LARGE = 'PACKET_TOO_LARGE';
 export const TOPIC_INVALID = 'TOPIC_INVALID';
 export const PROTOCOL_ERROR = 'PROTOCOL_ERROR';
 export const CONNECTION_LOST = 'CONNECTION_LOST';
+export const STRING_TOO_LONG = 'STRING_TOO_LONG';
+export const QUEUE_FULL = 'QUEUE_FULL';
+export const NOT_CONNECTED = 'NOT_CONNECTED';
 
 export class MqttError {
   name: string;

@@ -14,7 +14,7 @@
 import { MqttError, INVALID_ARGUMENT, PACKET_MALFORMED, PROTOCOL_ERROR } from '../errors.js';
 import type { MqttErrorCode } from '../errors.js';
 import {
-  CONNACK, PUBLISH, PUBREL, SUBACK, PINGRESP, PACKET_NAMES,
+  CONNACK, PUBLISH, PUBREL, SUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES,
 } from './constants.js';
 import { readUtf8, checkTopicBytes, TOPIC_OK, TOPIC_BAD_UTF8, TOPIC_NUL } from './utf8.js';
 
@@ -202,7 +202,7 @@ export class Decoder {
       this.payloadEnd = h + rl;
       for (let k = h + 2; k < h + rl; k++) {
         const c = buf[k]; // SUBACK return codes
-        if (c > 2 && c !== 0x80) return this.fail(PACKET_MALFORMED, 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
+        if (c > 2 && c !== SUBACK_FAILURE) return this.fail(PACKET_MALFORMED, 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
       }
     }
   }

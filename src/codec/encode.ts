@@ -2,7 +2,7 @@
 // Each validates the user's input first (throwing MqttError before a byte is written), then
 // returns -1 when the packet does not fit in buf[off..buf.length), else the end offset.
 // Nothing here allocates unless it throws.
-import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE } from '../errors.js';
+import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE, STRING_TOO_LONG } from '../errors.js';
 import { MAX_REMAINING_LENGTH, MAX_STRING_BYTES } from './constants.js';
 import { utf8Length, writeUtf8, validateTopicName, validateTopicFilter } from './utf8.js';
 
@@ -42,7 +42,7 @@ function dataLength(d: Uint8Array | string): number {
 // Length of a field with a 2-byte length prefix (string as UTF-8, or bytes).
 function fieldLength(d: Uint8Array | string, what: string): number {
   const n = dataLength(d);
-  if (n > MAX_STRING_BYTES) throw new MqttError('STRING_TOO_LONG', what + ' is ' + n + ' bytes; MQTT allows at most 65535');
+  if (n > MAX_STRING_BYTES) throw new MqttError(STRING_TOO_LONG, what + ' is ' + n + ' bytes; MQTT allows at most 65535');
   return n;
 }
 

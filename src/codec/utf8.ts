@@ -2,7 +2,7 @@
 // JS strings are UTF-16: a surrogate pair is one code point of 4 UTF-8 bytes. A lone surrogate
 // has no UTF-8 form; in payloads and other strings it becomes U+FFFD (as TextEncoder does), while
 // topic names and filters reject it, because a silently rewritten topic would never match.
-import { MqttError, TOPIC_INVALID } from '../errors.js';
+import { MqttError, TOPIC_INVALID, STRING_TOO_LONG } from '../errors.js';
 import { MAX_STRING_BYTES } from './constants.js';
 
 // On XS, s.length and s.charCodeAt(i) on a primitive string each allocate a String wrapper;
@@ -137,7 +137,7 @@ function checkTopic(s: string, filter: boolean): number {
     if (wild < 0 && (c === 0x2b || c === 0x23) && !(filter && wildcardFits(s, i, c))) wild = i;
   }
   if (i === 0) throw new MqttError(TOPIC_INVALID, what + ' must not be empty');
-  if (n > MAX_STRING_BYTES) throw new MqttError('STRING_TOO_LONG', what + ' is ' + n + ' bytes of UTF-8; MQTT allows at most 65535');
+  if (n > MAX_STRING_BYTES) throw new MqttError(STRING_TOO_LONG, what + ' is ' + n + ' bytes of UTF-8; MQTT allows at most 65535');
   if (wild >= 0) {
     const w = String.fromCharCode(code(s, wild));
     throw new MqttError(TOPIC_INVALID, what + ' "' + s + '": ' + (!filter ? 'the wildcard "' + w + '" is only allowed in subscription filters'

@@ -30,7 +30,6 @@ export class Outbox {
   readonly ids: Uint16Array;
   readonly offs: Int32Array;
   readonly lens: Int32Array;
-  readonly window: number;
   inflight: number;
   sendIndex: number;
 
@@ -40,7 +39,6 @@ export class Outbox {
     this.ids = new Uint16Array(window);
     this.offs = new Int32Array(window);
     this.lens = new Int32Array(window);
-    this.window = window;
     this.inflight = 0; this.sendIndex = 0;
   }
 
@@ -70,7 +68,7 @@ export class Outbox {
 
   // Moves the oldest queued packet into the window (unsent). False when none or window full.
   admit(): boolean {
-    if (this.backlog === 0 || this.inflight >= this.window) return false;
+    if (this.backlog === 0 || this.inflight >= this.ids.length) return false;
     const off = this.queueHead, i = this.inflight;
     this.offs[i] = off;
     this.lens[i] = packetLength(this.buf, off);
@@ -121,7 +119,7 @@ export class Outbox {
 }
 
 // Total length (fixed header included) of the packet stored at off.
-export function packetLength(buf: Uint8Array, off: number): number {
+function packetLength(buf: Uint8Array, off: number): number {
   let rl = 0, mul = 1, p = off + 1, b = 0;
   do {
     b = buf[p++];
@@ -132,7 +130,7 @@ export function packetLength(buf: Uint8Array, off: number): number {
 }
 
 // Packet id of the QoS 1 PUBLISH stored at off (after the topic).
-export function packetId(buf: Uint8Array, off: number): number {
+function packetId(buf: Uint8Array, off: number): number {
   let p = off + 1;
   while (buf[p] & 128) p++;
   p++;

@@ -6,7 +6,7 @@
 // here once. A QoS 0 publish, a QoS 1 publish into a free window slot and its PUBACK allocate
 // nothing (checked inside XS by heap slot count).
 //
-// Policies (see the report in docs/ and issue 2):
+// Policies (issue 2):
 // - QoS 1 messages are retransmitted only on a new link (MQTT 3.1.1 §4.4), never on a timer
 //   while connected: TCP already retransmits, and a timer resend only doubles load on a slow
 //   broker. A dead link is found by keepalive instead.
@@ -15,7 +15,7 @@
 //   is detected at most 1.5 K after its last packet.
 // - The transmit buffer holds control packets and QoS 0 publishes until pull(); pull() yields
 //   it first, then the unsent in-flight QoS 1 packets straight from the outbox.
-import { MqttError, MqttErrorCode, INVALID_ARGUMENT, PACKET_MALFORMED, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST } from '../errors.js';
+import { MqttError, MqttErrorCode, INVALID_ARGUMENT, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST, QUEUE_FULL, NOT_CONNECTED } from '../errors.js';
 import {
   CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES,
 } from '../codec/constants.js';
@@ -24,7 +24,7 @@ import {
   encodeSubscribe, encodeUnsubscribe, encodePingreq, encodeDisconnect,
 } from '../codec/encode.js';
 import { utf8Length, validateTopicName } from '../codec/utf8.js';
-import { Decoder, DECODE_NEED_MORE, DECODE_PACKET, DECODE_DROPPED, DECODE_ERROR } from '../codec/decoder.js';
+import { Decoder, DECODE_NEED_MORE, DECODE_PACKET, DECODE_ERROR } from '../codec/decoder.js';
 import { Outbox } from './outbox.js';
 import { backoffDelay } from './backoff.js';
 import { Subscriptions, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND_REPLAY } from './subscriptions.js';
@@ -301,10 +301,10 @@ export class Session {
       const len = publishLength(topic, payload, qos);
       const s = this.state;
       if (qos === 0) {
-        if (s !== CONNECTED) { validateTopicName(topic); return 'NOT_CONNECTED'; }
+        if (s !== CONNECTED) { validateTopicName(topic); return NOT_CONNECTED; }
         if (len > this.tx.length) return PACKET_TOO_LARGE;
         const p = this.txRoom(len);
-        if (p < 0) { validateTopicName(topic); this.stats.dropped++; return 'QUEUE_FULL'; } // the caller has not pulled
+        if (p < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; } // the caller has not pulled
         this.txEnd = encodePublish(this.tx, p, topic, payload, 0, retain, false, 0);
         this.stats.sent++;
         return SENT;
@@ -312,7 +312,7 @@ export class Session {
       const ob = this.ob;
       if (len > ob.buf.length) return PACKET_TOO_LARGE;
       const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
-      if (off < 0) { validateTopicName(topic); this.stats.dropped++; return 'QUEUE_FULL'; }
+      if (off < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; }
       id = this.allocId();
       encodePublish(ob.buf, off, topic, payload, 1, retain, false, id);
       ob.append(off, len);
@@ -340,12 +340,12 @@ export class Session {
   // The user's SUBSCRIBE (qos given) or UNSUBSCRIBE: written to tx, or a throw (MqttError).
   private request(kind: number, filters: string[], qos: number[] | null, now: number): number {
     this.clock = now;
-    if (this.state !== CONNECTED) throw new MqttError('NOT_CONNECTED', 'cannot (un)subscribe while ' + STATE_NAMES[this.state] + '; retry after connected()');
+    if (this.state !== CONNECTED) throw new MqttError(NOT_CONNECTED, 'cannot (un)subscribe while ' + STATE_NAMES[this.state] + '; retry after connected()');
     if (kind === KIND_SUBSCRIBE && !(qos && qos.length === (filters ? filters.length : 0))) {
       throw new MqttError(INVALID_ARGUMENT, 'subscribe needs one QoS per filter');
     }
     const slot = this.subs.freeSlot();
-    if (slot < 0) throw new MqttError('QUEUE_FULL', 'too many SUBSCRIBE/UNSUBSCRIBE requests await an answer from the broker');
+    if (slot < 0) throw new MqttError(QUEUE_FULL, 'too many SUBSCRIBE/UNSUBSCRIBE requests await an answer from the broker');
     const id = this.allocId();
     const p = this.txRoom(0);
     const end = qos ? encodeSubscribe(this.tx, p, id, filters, qos) : encodeUnsubscribe(this.tx, p, id, filters); // validate; throw
@@ -383,9 +383,11 @@ export class Session {
       if (r === DECODE_NEED_MORE) continue;
       this.lastRecv = now;
       this.pingAt = -1;
-      if (r === DECODE_PACKET) this.onPacket();
-      else if (r === DECODE_DROPPED) this.onDropped();
-      else this.fail(d.error || new MqttError(PACKET_MALFORMED, 'undecodable bytes from the broker'));
+      if (r === DECODE_ERROR) this.fail(d.error as MqttError); // the decoder sets error with DECODE_ERROR
+      // The decoder hands QoS 2 PUBLISHes up (it stays a codec); this client never asks for them.
+      else if (d.type === PUBLISH && d.qos > 1) this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2');
+      else if (r === DECODE_PACKET) this.onPacket();
+      else this.onDropped();
     }
   }
 
@@ -431,8 +433,6 @@ export class Session {
     const sp = this.rx.sessionPresent;
     this.state = CONNECTED;
     this.attempt = 0;
-    this.pingAt = -1;
-    this.lastRecv = this.clock;
     const ob = this.ob;
     ob.rewind();
     while (ob.admit()) this.stats.sent++;
@@ -468,7 +468,11 @@ export class Session {
       const p = this.txRoom(0);
       let room = this.tx.length - p - 5 - 2;
       let j = i;
-      while (j < all.length && room >= per + utf8Length(all[j])) { room -= per + utf8Length(all[j]); j++; }
+      for (; j < all.length; j++) {
+        const n = per + utf8Length(all[j]);
+        if (n > room) break;
+        room -= n;
+      }
       const slot = this.subs.freeSlot();
       if (j === i || slot < 0) {
         this.ev.error(new MqttError(PACKET_TOO_LARGE, 'could not send again ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
@@ -515,7 +519,6 @@ export class Session {
 
   private onPublish(): void {
     const d = this.rx;
-    if (d.qos > 1) { this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
     const id = d.packetId, qos = d.qos, link = this.linkNo;
     this.stats.received++;
     this.ev.message(d.topic(), d.buf.subarray(d.payloadStart, d.payloadEnd), qos, d.retain, d.dup);
@@ -526,7 +529,6 @@ export class Session {
 
   private onDropped(): void {
     const d = this.rx;
-    if (d.qos > 1) { this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2'); return; }
     this.stats.oversize++;
     if (d.qos === 1) this.writePuback(d.packetId);
     const t = d.topicEnd > d.topicStart ? '"' + d.topic() + '"' : '(topic not kept)';
