@@ -386,7 +386,8 @@ export class Session {
       if (r === DECODE_ERROR) this.fail(d.error as MqttError); // the decoder sets error with DECODE_ERROR
       // The decoder hands QoS 2 PUBLISHes up (it stays a codec); this client never asks for them.
       else if (d.type === PUBLISH && d.qos > 1) this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2');
-      else if (r === DECODE_PACKET) this.onPacket();
+      // before CONNACK an oversize PUBLISH is as unexpected as any other: onPacket says so
+      else if (r === DECODE_PACKET || this.state === HANDSHAKE) this.onPacket();
       else this.onDropped();
     }
   }

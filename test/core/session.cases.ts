@@ -488,6 +488,21 @@ test('session: oversize PUBLISH is acknowledged, reported with topic and size, l
   t.deepEqual(r.msgs.map((m) => m.topic), ['small']);
 });
 
+test('session: an oversize PUBLISH before CONNACK is a protocol error, not acknowledged', (t: Assert) => {
+  const { s, r } = make({ receiveBufferSize: 32 });
+  s.start(0);
+  s.opened(0);
+  drain(s); // CONNECT
+  let big = '';
+  for (let i = 0; i < 100; i++) big += 'z';
+  feed(s, publishQos('big/t', big, 1, 77), 1);
+  t.deepEqual(r.codes(), ['PROTOCOL_ERROR']);
+  t.true(r.errors[0].message.indexOf('before CONNACK') >= 0, r.errors[0].message);
+  t.is(s.stats.oversize, 0);
+  t.is(flat(drain(s)).join(',').indexOf('64,2,0,77'), -1, 'no PUBACK for it');
+  t.is(s.state, WAITING);
+});
+
 // ---- subscriptions ----
 
 test('session: SUBSCRIBE tracked to SUBACK; 0x80 reported per filter, naming it', (t: Assert) => {
