@@ -1,31 +1,17 @@
 // Client-only throughput: each library publishes into a fake broker (bench/fake-broker-child.ts,
 // its own process) that answers CONNECT and, for QoS 1, each PUBLISH with PUBACK, and otherwise
 // only counts. No real broker and no subscriber cap the rate, so this measures the client.
-import { spawn } from 'node:child_process';
 import { Helper } from './child-ipc.js';
 import { clientFactory } from './ours.js';
-import { mqttjs, now, ours, PAYLOAD, RUN_TIMEOUT, TOPIC, type Side } from './sides.js';
+import { mosquittoPub, mqttjs, now, ours, PACKET0, RUN_TIMEOUT, type Side } from './sides.js';
 
 export const CO_N0 = 200000, CO_N1 = 50000;
-const PACKET0 = 2 + 2 + TOPIC.length + PAYLOAD.length;   // QoS 0 PUBLISH on the wire: 24 bytes
 
 export interface Runs { [side: string]: number[] }
 export interface ClientOnly {
   rate0: Runs; rate1: Runs;          // msg/s per run
   cpu0: Runs; cpu1: Runs;            // µs of the bench (client) process per message
   srv0: Runs; srv1: Runs;            // µs of the fake broker per message
-}
-
-/** mosquitto_pub -l into the fake broker: the C client's own rate, process start included. */
-function mosquittoPub(port: number, n: number, qos: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', TOPIC, '-q', String(qos), '-l', '-i', 'bench-c-' + process.pid], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d) => { err += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error('mosquitto_pub timed out ' + err)); }, RUN_TIMEOUT);
-    p.on('exit', (code) => { clearTimeout(t); if (code === 0) resolve(); else reject(new Error('mosquitto_pub exit ' + code + ' ' + err)); });
-    p.stdin!.end(Buffer.from((PAYLOAD.toString() + '\n').repeat(n)));
-  });
 }
 
 type Make = Awaited<ReturnType<typeof clientFactory>>;

@@ -1,14 +1,28 @@
 // The two Node clients under test, behind one interface, as the throughput runs drive them:
 // QoS 0 in batches of BATCH per event-loop turn, QoS 1 with at most WINDOW unacknowledged.
+import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { clientFactory, connectOurs, type Client } from './ours.js';
 
 export const WINDOW = 20, BATCH = 1000, RUN_TIMEOUT = 60000;
 export const TOPIC = 'temp';
 export const PAYLOAD = Buffer.from('0123456789abcdef');      // 16 bytes
+export const PACKET0 = 2 + 2 + TOPIC.length + PAYLOAD.length;  // a QoS 0 PUBLISH on the wire: 24 bytes
 
 export const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 export const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** mosquitto_pub -l (the C client): one message per stdin line; resolves when the process has exited. */
+export function mosquittoPub(port: number, n: number, qos: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', TOPIC, '-q', String(qos), '-l', '-i', 'bench-c-' + process.pid], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr!.on('data', (d) => { err += d; });
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error('mosquitto_pub timed out ' + err)); }, RUN_TIMEOUT);
+    p.on('exit', (code) => { clearTimeout(t); if (code === 0) resolve(); else reject(new Error('mosquitto_pub exit ' + code + ' ' + err)); });
+    p.stdin!.end(Buffer.from((PAYLOAD.toString() + '\n').repeat(n)));
+  });
+}
 
 export interface Side {
   name: string;

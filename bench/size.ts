@@ -4,11 +4,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { spawnSync } from 'node:child_process';
+import { CLIENT_BUDGET as CLIENT_LIMIT } from '../scripts/build/budget.js';
 import { fmt, type Table, type Target } from './report.js';
 import type { PartBody } from './index.js';
 
 const DIST = path.resolve('dist');
-const CLIENT_LIMIT = 5 * 1024;
 
 function gz(b: Buffer | string): number { return zlib.gzipSync(b, { level: 9 }).length; }
 
@@ -94,7 +94,7 @@ export async function run(): Promise<PartBody> {
     if (fs.existsSync(built)) {
       const lits = fs.readFileSync(built, 'utf8').match(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g) || [];
       const bytes = lits.reduce((a, b) => a + b.length, 0);
-      strings = ' String literals (mostly error messages) are ' + fmt(bytes, 0) + ' B of it (' + fmt((100 * bytes) / es5, 0) + ' %), so even without them the client is ' + fmt((es5 - bytes) / CLIENT_LIMIT, 1) + '× the budget: reaching 5 KB needs a smaller feature set on Espruino (e.g. no URL parsing, no failover list, no offline queue, numeric error codes without messages), not just trimming.';
+      strings = ' String literals (error messages are already stripped by the build) are ' + fmt(bytes, 0) + ' B of it (' + fmt((100 * bytes) / es5, 0) + ' %), so even without them the client is ' + fmt((es5 - bytes) / CLIENT_LIMIT, 1) + '× the budget: reaching 5 KB needs a smaller feature set on Espruino (e.g. no URL parsing, no failover list, no offline queue), not just trimming.';
     }
     if (es5 > CLIENT_LIMIT) notes.push('The Espruino client is ' + fmt(es5 - CLIENT_LIMIT, 0) + ' B over the 5 KB budget (' + fmt(es5 / CLIENT_LIMIT, 1) + '×). Espruino keeps the source text in its variable store (ESP8266: ~1 700 variables of 12 B ≈ 20 KB for code and data together), so at this size the client does not fit an ESP8266 at all. The table above shows which sources carry the bytes.' + strings);
   } catch (e) {

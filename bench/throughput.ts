@@ -1,30 +1,16 @@
 // Part 3: Node.js throughput and latency against one spawned mosquitto — ours vs MQTT.js vs
 // mosquitto_pub (C), all in the same run, same broker, same 16-byte payload on `temp`.
-import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
 import { startBenchMosquitto, type Broker } from './broker.js';
 import { Helper } from './child-ipc.js';
 import { clientOnly, CO_N0, CO_N1, type ClientOnly } from './client-only.js';
 import { clientFactory, connectOurs, platformModule } from './ours.js';
 import { fmt, median, percentile, ratio, type Table, type Target } from './report.js';
-import { BATCH, mqttjs, now, ours, PAYLOAD, RUN_TIMEOUT, TOPIC, WINDOW, type Side } from './sides.js';
+import { BATCH, mosquittoPub, mqttjs, now, ours, PACKET0, PAYLOAD, RUN_TIMEOUT, TOPIC, WINDOW, type Side } from './sides.js';
 import type { PartBody } from './index.js';
 
 const N0 = 50000, N1 = 20000, REPS = 5;
 const LAT_WARM = 200, LAT_N = 2000;
-const PACKET = 2 + 2 + TOPIC.length + PAYLOAD.length;  // a QoS 0 PUBLISH as the subscriber gets it
-
-/** mosquitto_pub -l: one message per stdin line; resolves when the process has exited. */
-function mosquittoPub(port: number, n: number, qos: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(port), '-t', TOPIC, '-q', String(qos), '-l', '-i', 'bench-c-' + process.pid], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let err = '';
-    p.stderr!.on('data', (d) => { err += d; });
-    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error('mosquitto_pub timed out ' + err)); }, RUN_TIMEOUT);
-    p.on('exit', (code) => { clearTimeout(t); if (code === 0) resolve(); else reject(new Error('mosquitto_pub exit ' + code + ' ' + err)); });
-    p.stdin!.end(Buffer.from((PAYLOAD.toString() + '\n').repeat(n)));
-  });
-}
 
 /** CPU (user + system) per message of the last timed() run, in µs: of this process (the
  * publishing client alone — the subscriber runs in its own process) and of the subscriber. */
@@ -32,7 +18,7 @@ let lastCpuPerMsg = NaN, lastSubCpuPerMsg = NaN;
 
 async function timed(sub: Helper, n: number, publish: () => Promise<void>): Promise<number> {
   await new Promise((r) => setTimeout(r, 50));   // stragglers of the previous run
-  sub.send({ cmd: 'arm', bytes: n * PACKET, timeoutMs: RUN_TIMEOUT });
+  sub.send({ cmd: 'arm', bytes: n * PACKET0, timeoutMs: RUN_TIMEOUT });
   await sub.next('armed', 5000);
   const arrived = sub.next('done', RUN_TIMEOUT + 1000);
   arrived.catch(() => undefined);

@@ -9,8 +9,6 @@ import { findForbidden, parseEs5 } from '../scripts/build/es5-check.js';
 import { CLIENT_APP_BUDGET, CLIENT_BUDGET } from '../scripts/build/budget.js';
 import { CLIENT_APP_ENTRY, ESPRUINO_BOARDS, toEs5 } from '../scripts/build/espruino.js';
 
-const files = ESPRUINO_BOARDS.map((b) => path.join(distEspruino, b.chip + '.js'));
-
 test.before(() => {
   ensureEspruinoBuild(); // rebuilds unless dist/ is newer than src/, boards/ and the build scripts
 });
@@ -86,5 +84,3 @@ test('espruino: a forbidden construct in the sources fails the upload-file check
   const what = findForbidden(r.code).map((f) => f.what).sort();
   t.deepEqual(what, ['Array.from', 'Map']);
 });
-
-void files;

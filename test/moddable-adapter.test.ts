@@ -6,7 +6,7 @@ import { build } from 'esbuild';
 import type { Plugin } from 'esbuild';
 import path from 'node:path';
 import mqttPacket from 'mqtt-packet';
-import { repoRoot } from '../scripts/xs/bundle.js';
+import { root as repoRoot } from '../scripts/build/paths.js';
 import { startXs } from '../scripts/xs/worker.js';
 import type { XsWorker } from '../scripts/xs/worker.js';
 import type { ScenarioResult } from './helpers/moddable-fakes/driver.js';

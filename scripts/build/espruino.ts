@@ -18,6 +18,7 @@ import { findForbidden } from './es5-check.js';
 import { stripMessagesPlugin } from './strip-messages.js';
 import type { StripReport } from './strip-messages.js';
 import { mangleRegex, mangleSet } from './mangle-names.js';
+import { CLIENT_APP_BUDGET, CLIENT_BUDGET } from './budget.js';
 import type { MangleSet } from './mangle-names.js';
 
 // Espruino's built-in modules, required at run time; never bundled.
@@ -188,9 +189,9 @@ export async function buildEspruino(log: (s: string) => void): Promise<EspruinoS
     Object.keys(m.kept).map((k) => k + '\t' + m.kept[k]).join('\n') + '\n');
   log('espruino: message text stripped at ' + strip.edits + ' call sites; message-only functions: ' + strip.sinks.join(', '));
   log('espruino: ' + m.mangle.length + ' property names mangled, ' + Object.keys(m.kept).length + ' class members kept (dist/espruino/mangled-names.txt)');
-  log('espruino: client alone ' + client.code.length + ' B minified (budget 5120)');
+  log('espruino: client alone ' + client.code.length + ' B minified (budget ' + CLIENT_BUDGET + ')');
   log('  largest inputs (bytes before minifying): ' + largestInputs(client.metafile, 6).join(', '));
-  log('espruino: client + app ' + clientApp.code.length + ' B minified (budget 7168)');
+  log('espruino: client + app ' + clientApp.code.length + ' B minified (budget ' + CLIENT_APP_BUDGET + ')');
   const files: Record<string, number> = {};
   for (const b of ESPRUINO_BOARDS) {
     const stage = await toEs5("import './" + b.entry + "';");

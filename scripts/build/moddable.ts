@@ -42,7 +42,7 @@ async function esm(source: string, out: string, externalMap: Record<string, stri
     external: ENGINE_MODULES,
     plugins: [shipped(externalMap)],
     // Declared-only class fields must not become defineProperty calls (tsconfig's ES2022
-    // target implies define semantics): on Espruino that is code size and time per object.
+    // target implies define semantics): on the device that is code size and time per object.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
     logLevel: 'silent',
     legalComments: 'none',

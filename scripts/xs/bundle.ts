@@ -2,15 +2,7 @@
 // platform 'neutral' resolves no Node built-ins, so an import of a Node API fails the bundle.
 import { build } from 'esbuild';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The repository root, whether this runs from scripts/ or build/scripts/. */
-export const repoRoot = (() => {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (path.basename(dir) !== 'scripts') dir = path.dirname(dir);
-  dir = path.dirname(dir);
-  return path.basename(dir) === 'build' ? path.dirname(dir) : dir;
-})();
+import { root as repoRoot } from '../build/paths.js';
 
 export interface BundleOptions {
   entry: string;                   // path relative to the repository root (a .ts file)

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { root, distEspruino } from '../../scripts/build/paths.js';
+import { FORBIDDEN_GLOBALS } from '../../scripts/build/es5-check.js';
 
 export const SKIP_ROM = 0xcc, CONVERT_T = 0x44, READ_SCRATCHPAD = 0xbe;
 
@@ -64,8 +65,6 @@ export interface EspruinoSim {
   stop(): void;
 }
 
-const ESPRUINO_LACKS = ['Map', 'Set', 'WeakMap', 'WeakSet', 'Symbol', 'Reflect', 'Proxy', 'TextEncoder', 'TextDecoder'];
-
 export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim {
   const opts = options || {};
   const sensor = new FakeDs18b20();
@@ -79,7 +78,7 @@ export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim
 
   const ctx = vm.createContext({});
   vm.runInContext(
-    ESPRUINO_LACKS.map((g) => 'delete globalThis.' + g + ';').join('') + 'delete Array.from; delete Uint8Array.from; delete Object.fromEntries;',
+    FORBIDDEN_GLOBALS.map((g) => 'delete globalThis.' + g + ';').join('') + 'delete Array.from; delete Uint8Array.from; delete Object.fromEntries;',
     ctx);
   // Byte strings ↔ bytes, made inside the context so the arrays are its own Uint8Arrays.
   vm.runInContext('var LIMIT = ' + (opts.flatStringLimit === undefined ? 'Infinity' : opts.flatStringLimit) + ';', ctx);
