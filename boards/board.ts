@@ -2,7 +2,7 @@
 // the chip's memory. The engine-specific files (espruino-*.ts, moddable-*.ts) fill it in.
 export interface BoardDefinition {
   name: string;
-  sensor: string; // human description, for the README and the boot log
+  sensor: string; // human description of the wiring; nothing reads it at run time
   oneWirePin: number; // GPIO number of the DS18B20 data line (4.7 kΩ pull-up to 3V3)
   receiveBufferSize: number;
   transmitBufferSize: number;

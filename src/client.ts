@@ -180,6 +180,7 @@ export class MqttClient {
   private thrown: unknown = NOTHING_THROWN;
   private info: MessageInfo = { qos: 0, retain: false, dup: false };
   private subs: Subscription[] = [];
+  private dispatching = false;    // inside _dispatch: unsubscribe() marks entries instead of removing them
   private unsent: string[] = [];  // unsubscribed while offline, to tell the broker on connect
 
   constructor(options: ClientOptions) {
@@ -325,7 +326,11 @@ export class MqttClient {
       validateTopicFilter(filter);
       const i = this.find(filter);
       const wasSent = i < 0 || this.subs[i].sent;
-      if (i >= 0) this.subs.splice(i, 1);
+      if (i >= 0) {
+        // Inside dispatch the list is being walked: mark the entry, and dispatch removes it after.
+        if (this.dispatching) { this.subs[i].filter = ''; this.subs[i].handler = null; }
+        else this.subs.splice(i, 1);
+      }
       if (this.connected && this.tryRequest(false, filter, 0)) r = 'sent';
       else if (wasSent && this.unsent.indexOf(filter) < 0) this.unsent.push(filter);
     } catch (e) {
@@ -594,15 +599,20 @@ export class MqttClient {
     // The topic is still in the receive buffer (the decoder rejects an empty one).
     const rx = this.session.rx;
     let matched = false;
-    const n = this.subs.length;
-    for (let i = 0; i < n && i < this.subs.length; i++) {
-      const s = this.subs[i];
+    // A handler may subscribe (a new filter is matched from the next message on) or unsubscribe
+    // (the entry is only marked, with an empty filter, so the list does not shift under this loop).
+    const subs = this.subs, n = subs.length;
+    this.dispatching = true;
+    for (let i = 0; i < n; i++) {
+      const s = subs[i];
       const h = s.handler;
       if (h !== null && topicMatchesBytes(s.bytes, rx.buf, rx.topicStart, rx.topicEnd)) {
         matched = true;
         try { h.call(this, topic, payload, info); } catch (e) { this.caught(e); }
       }
     }
+    this.dispatching = false;
+    for (let i = subs.length - 1; i >= 0; i--) if (subs[i].filter === '') subs.splice(i, 1);
     if (!matched) {
       try { this.onMessage(topic, payload, info); } catch (e) { this.caught(e); }
     }

@@ -22,7 +22,9 @@ export interface TempSensorConfig {
   receiveBufferSize?: number;
   transmitBufferSize?: number;
   maxInflight?: number; // boards size it for the chip (ESP8266: 4)
-  ca?: unknown; // for mqtts; the client options carry no CA yet, see the report
+  // Ignored: the client takes no CA. Give it to the platform instead (createNodePlatform({ ca }),
+  // createEspruinoPlatform({ ca }), or createModdablePlatform({ secure: { ca } })).
+  ca?: unknown;
 }
 
 export interface TempSensorStats {

@@ -173,6 +173,23 @@ test('client: unsubscribe stops delivery to the handler', (t) => {
   t.is(r.errors[0].code, 'TOPIC_INVALID');
 });
 
+test('client: a handler that unsubscribes its own filter does not make the next handler miss the message', (t) => {
+  const r = rig();
+  const l = online(r);
+  const got: string[] = [];
+  r.c.subscribe('a/+', 0, function (topic) { got.push('once ' + topic); r.c.unsubscribe('a/+'); });
+  r.c.subscribe('a/b', 0, function (topic) { got.push('always ' + topic); });
+  r.c.subscribe('a/#', 0, function (topic) { got.push('tree ' + topic); });
+  l.feed(publish('a/b', '1', 0));
+  l.feed(publish('a/b', '2', 0));
+  t.deepEqual(got, ['once a/b', 'always a/b', 'tree a/b', 'always a/b', 'tree a/b']);
+  t.deepEqual(r.log, ['connect false'], 'nothing fell through to onMessage');
+  // unsubscribed during dispatch, subscribed again afterwards: one entry, now the newest, handled once
+  r.c.subscribe('a/+', 0, function (topic) { got.push('again ' + topic); });
+  l.feed(publish('a/c', '3', 0));
+  t.deepEqual(got.slice(5), ['tree a/c', 'again a/c']);
+});
+
 test('client: subscriptions made offline are sent once on connect, and replayed by the session after a clean reconnect', (t) => {
   const r = rig();
   const got: string[] = [];
