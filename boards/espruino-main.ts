@@ -18,6 +18,8 @@ declare const MQTT_CONFIG: EspruinoConfig;
 export function runEspruinoBoard(board: BoardDefinition, pin: EspruinoPin): void {
   const stored = require('Storage').readJSON('mqtt.json', true) as EspruinoConfig | undefined;
   const cfg = stored || MQTT_CONFIG;
+  // No default broker: readings go only where the owner said (MQTT_CONFIG or mqtt.json).
+  if (!cfg.broker) { console.log('mcu-mqtt: no broker configured: set MQTT_CONFIG.broker or mqtt.json'); return; }
   const sensor = new DS18B20(new OneWire(pin));
   let app: TempSensorApp | null = null;
   function start(): void {

@@ -96,6 +96,15 @@ test.serial('esp8266.js as built: writes still work when E.toString cannot alloc
   await readingsStatusAndWill(t, uploadFile, false, 8);
 });
 
+test.serial('esp8266.js as shipped (no broker set): says so and connects nowhere', async (t) => {
+  const sim = runEspruinoFile(uploadFile);
+  t.teardown(() => sim.stop());
+  await new Promise((r) => setTimeout(r, 300));
+  t.deepEqual(sim.sockets.length, 0, 'no connection attempt');
+  t.true(sim.logs.some((l) => l.indexOf('no broker configured') >= 0), sim.logs.join(' | '));
+  t.deepEqual(sim.errors, []);
+});
+
 // dist/espruino/client.min.js is what users put in front of their own code: the public API must
 // survive property mangling (options, callbacks, publish/subscribe, the info object).
 test.serial('client.min.js: a user program connects, subscribes, publishes QoS 1 and gets its message and PUBACK', async (t) => {

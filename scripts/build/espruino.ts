@@ -149,7 +149,7 @@ export const ESPRUINO_BOARDS: EspruinoBoard[] = [
 /** The config object at the top of every upload file; users edit it before uploading. */
 export const CONFIG_PRELUDE =
   '// mcu-mqtt temperature sensor. Edit, then upload (see README "Flash a board").\n' +
-  'var MQTT_CONFIG={ssid:"",password:"",broker:"mqtt://192.168.1.10:1883",topic:"temp",' +
+  'var MQTT_CONFIG={ssid:"",password:"",broker:"",topic:"temp",' +
   'statusTopic:"temp/status",interval:10000,qos:1};\n';
 
 function canIsolateNetwork(): boolean {
