@@ -64,13 +64,6 @@ export class PublisherMatcher {
     else this.waiting.set(key, [waiter]);
   }
 
-  /** Messages the subscriber got whose sender is still being waited for. */
-  unresolved(): number {
-    let n = 0;
-    for (const w of this.waiting.values()) n += w.length;
-    return n;
-  }
-
   /** Stops waiting: the remaining messages are reported without a sender. */
   close(): void {
     this.closed = true;

@@ -109,7 +109,7 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write('host-sim: warning: ' + w + '\n');
   }
 
-  const platform = createNodePlatform(opts.ca ? { ca: opts.ca } : {});
+  const platform = createNodePlatform({ ca: opts.ca });
   const printReadings = !opts.quiet && opts.devices <= PRINT_READINGS_UP_TO;
 
   const statusTopic = opts.topic + '/status';
@@ -138,7 +138,6 @@ async function main(argv: string[]): Promise<void> {
     if (printReadings) show(d ? d.id : null, topic, payload);
   };
   const onStatus = (topic: string, d: DeviceState | null, payload: string, retained: boolean) => {
-    if (d) d.status = payload;
     if (printReadings) show(d ? d.id : null, topic, payload + (retained ? ' (retained)' : ''));
   };
   const device = (id: string | null) => (id !== null && fleet ? fleet.byId.get(id) ?? null : null);

@@ -106,6 +106,12 @@ class Pipe {
     this.pump();
   }
 
+  // Pumps now instead of at the pending timer: a stall poll, say, need not run out first.
+  kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.fire();
+  }
+
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
@@ -151,7 +157,11 @@ export class FaultProxy {
 
   stall(on: boolean): void {
     this.faults.stall = on;
-    if (!on) for (const link of this.links) this.kick(link);
+    if (on) return;
+    for (const link of this.links) {
+      link.up.kick();
+      link.down.kick();
+    }
   }
 
   cutAll(): void {
@@ -227,13 +237,5 @@ export class FaultProxy {
     if (link.cutTimer) clearTimeout(link.cutTimer);
     link.cutTimer = null;
     this.links.delete(link);
-  }
-
-  private kick(link: Link): void {
-    for (const pipe of [link.up, link.down]) {
-      if (pipe.timer) clearTimeout(pipe.timer);
-      pipe.timer = null;
-      pipe.pump();
-    }
   }
 }

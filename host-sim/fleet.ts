@@ -27,8 +27,6 @@ export interface DeviceState {
   expected: number; // QoS 1 readings counted for loss accounting
   received: number; // readings the subscriber matched to this device (not counted when attribution is 'fleet')
   duplicates: number; // readings the subscriber got beyond what was expected (resends after a cut)
-  lastValue: string;
-  status: string;
 }
 
 export interface FleetConfig {
@@ -78,8 +76,6 @@ export class Fleet {
         expected: 0,
         received: 0,
         duplicates: 0,
-        lastValue: '',
-        status: '',
       };
       this.devices.push(d);
       this.byId.set(id, d);
@@ -138,10 +134,10 @@ export class Fleet {
       const payload = formatCelsius(value);
       d.expected++;
       if (this.config.attribution === 'fleet') {
-        this.fleetPending.set(payload, (this.fleetPending.get(payload) || 0) + 1);
+        addOne(this.fleetPending, payload);
         this.fleetPendingCount++;
       } else {
-        d.pending.set(payload, (d.pending.get(payload) || 0) + 1);
+        addOne(d.pending, payload);
         d.pendingCount++;
       }
     };
@@ -150,11 +146,7 @@ export class Fleet {
 
   /** The subscriber saw `payload` on a device's reading topic. */
   delivered(d: DeviceState, payload: string): void {
-    d.lastValue = payload;
-    const n = d.pending.get(payload);
-    if (n) {
-      if (n === 1) d.pending.delete(payload);
-      else d.pending.set(payload, n - 1);
+    if (takeOne(d.pending, payload)) {
       d.pendingCount--;
       d.received++;
     } else if (this.config.qos === 1 && this.counting) {
@@ -172,10 +164,7 @@ export class Fleet {
 
   /** The subscriber saw `payload` on the shared reading topic and nobody can say who sent it. */
   deliveredSomewhere(payload: string): void {
-    const n = this.fleetPending.get(payload);
-    if (n) {
-      if (n === 1) this.fleetPending.delete(payload);
-      else this.fleetPending.set(payload, n - 1);
+    if (takeOne(this.fleetPending, payload)) {
       this.fleetPendingCount--;
       this.fleetReceived++;
     } else if (this.config.qos === 1 && this.counting) {
@@ -210,6 +199,20 @@ export class Fleet {
     this.stopRamp(); // more connections would only fail the same way
     this.config.onLimit(l);
   }
+}
+
+// The pending readings are multisets (payload → how many are owed).
+function addOne(m: Map<string, number>, payload: string): void {
+  m.set(payload, (m.get(payload) || 0) + 1);
+}
+
+/** Cancels one owed `payload`; false when none was owed. */
+function takeOne(m: Map<string, number>, payload: string): boolean {
+  const n = m.get(payload);
+  if (!n) return false;
+  if (n === 1) m.delete(payload);
+  else m.set(payload, n - 1);
+  return true;
 }
 
 // Wraps a platform so that a connection failing on an OS limit (EMFILE, EADDRNOTAVAIL…) is

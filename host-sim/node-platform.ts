@@ -76,7 +76,6 @@ class NodeTransport implements Transport {
     this.scheduled = false;
     this.flushFn = () => { this.scheduled = false; this.flush(); };
     this.error = '';
-    let reported = false;
     socket.setNoDelay(true);
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       if (!this.closing) sink.onOpen();
@@ -88,8 +87,7 @@ class NodeTransport implements Transport {
       if (!this.error) this.error = describe(err, secure, where);
     });
     socket.on('close', () => {
-      if (reported || this.closing) return;
-      reported = true;
+      if (this.closing) return;
       sink.onClose(this.error || 'connection to ' + where + ' closed by the broker');
     });
   }

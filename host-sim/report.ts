@@ -1,6 +1,6 @@
 // What host-sim tells the user: the live status line and the final summary (text or JSON).
 import type { Fleet, DeviceState, Attribution } from './fleet.js';
-import type { LimitHit } from './limits.js';
+import { describeLimit, type LimitHit } from './limits.js';
 
 export interface Totals {
   devices: number;
@@ -161,7 +161,7 @@ export function summarize(
     notes,
     devices: fleet.devices.length,
     qos,
-    interval: fleet.config.interval,
+    interval: c.interval,
     seconds: round(res.seconds, 1),
     totals: totals(fleet),
     perDevice: rows,
@@ -235,7 +235,7 @@ export function formatSummary(s: Summary): string {
     if (f.stall) parts.push('stalled');
     out.push(`faults: ${parts.join(', ')}; proxy saw ${f.connections} connections, cut ${f.cuts}`);
   }
-  if (s.limit) out.push(`limit hit: ${s.limit.code} — ${s.limit.what}. Fix: ${s.limit.fix}`);
+  if (s.limit) out.push(describeLimit(s.limit));
   for (const note of s.notes) out.push('note: ' + note);
   for (const wmsg of s.warnings) out.push('warning: ' + wmsg);
   return out.join('\n');

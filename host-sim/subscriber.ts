@@ -78,8 +78,8 @@ export class Subscriber {
   /** Connects and resolves once the broker has the subscriptions (readings from then on count). */
   start(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('its subscription was not confirmed within ' + timeoutMs + ' ms (no connection, or the broker dropped our probe message)' + (errors.length ? ': ' + errors[errors.length - 1] : ''))), timeoutMs);
       const errors: string[] = [];
+      const timer = setTimeout(() => reject(new Error('its subscription was not confirmed within ' + timeoutMs + ' ms (no connection, or the broker dropped our probe message)' + (errors.length ? ': ' + errors[errors.length - 1] : ''))), timeoutMs);
       this.client.onError = (e) => {
         errors.push(String(e));
         // A refused CONNECT will not get better by waiting.

@@ -2,6 +2,7 @@
 import test from 'ava';
 import * as net from 'node:net';
 import { FaultProxy } from '../host-sim/fault-proxy.js';
+import { delay } from './helpers/wait.js';
 
 interface Echo {
   port: number;
@@ -40,8 +41,6 @@ function connect(port: number): Promise<net.Socket> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 function collect(s: net.Socket): { bytes: () => Buffer; closedAt: () => number } {
   const got: Buffer[] = [];
   let closedAt = -1;
@@ -53,7 +52,7 @@ function collect(s: net.Socket): { bytes: () => Buffer; closedAt: () => number }
 
 async function until(cond: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await sleep(10);
+  while (!cond() && Date.now() < end) await delay(10);
   return cond();
 }
 
@@ -68,7 +67,7 @@ test('chunk=1 with latency: bytes arrive intact, in order, one at a time, and la
   const start = Date.now();
   // Several writes at different times: order must survive the delay queue.
   s.write(sent.subarray(0, 50));
-  await sleep(5);
+  await delay(5);
   s.write(sent.subarray(50, 100));
   s.write(sent.subarray(100));
   t.true(await until(() => c.bytes().length >= sent.length, 5000), 'all bytes echoed');
@@ -96,7 +95,7 @@ test('stall stops delivery but keeps the socket open; unstall delivers what wait
   t.true(await until(() => c.bytes().toString() === 'ping', 2000));
   proxy.stall(true);
   s.write('during stall');
-  await sleep(300);
+  await delay(300);
   t.is(c.bytes().toString(), 'ping', 'nothing forwarded while stalled');
   t.deepEqual(echo.pieces, [4], 'the server got nothing either');
   t.is(c.closedAt(), -1, 'socket still open');
@@ -105,7 +104,7 @@ test('stall stops delivery but keeps the socket open; unstall delivers what wait
   // Stalling through the faults object (as a test might toggle it) works too.
   proxy.faults.stall = true;
   s.write('!');
-  await sleep(200);
+  await delay(200);
   t.is(c.bytes().toString(), 'pingduring stall');
   proxy.faults.stall = false;
   t.true(await until(() => c.bytes().toString() === 'pingduring stall!', 2000));
@@ -120,7 +119,7 @@ test('cutAll closes every proxied connection and counts the cuts', async (t) => 
   const port = await proxy.listen();
   const a = collect(await connect(port));
   const b = collect(await connect(port));
-  await sleep(50);
+  await delay(50);
   proxy.cutAll();
   t.true(await until(() => a.closedAt() > 0 && b.closedAt() > 0, 2000), 'both clients see the close');
   t.is(proxy.stats.cuts, 2);

@@ -10,6 +10,7 @@ import type { MqttError } from '../src/errors.js';
 import { NodePlatform } from '../host-sim/node-platform.js';
 import { startAedes, freePort } from './helpers/brokers.js';
 import { makeCerts } from './helpers/tls.js';
+import { delay, waitFor } from './helpers/wait.js';
 
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let t: NodeJS.Timeout;
@@ -159,14 +160,6 @@ function recordPublishes(broker: any, clientId: string): Seen[] {
   return seen;
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('timed out: ' + what);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 test('node platform: 1 000 QoS 0 publishes of mixed sizes in one synchronous loop reach the broker complete and in order', async (t) => {
   const b = await startAedes();
   const c = makeClient({ url: b.url, clientId: 'np-burst', transmitBufferSize: 4096 });
@@ -185,7 +178,7 @@ test('node platform: 1 000 QoS 0 publishes of mixed sizes in one synchronous loo
       // QoS 0 only: aedes reports QoS 1 publishes after its persistence step, out of wire order
       t.is(c.publish('np/burst/' + (i % 7), body, 0), 'sent', 'publish ' + i);
     }
-    await within(10000, 'all 1 000 at aedes', until(() => seen.length >= 1000, 10000, 'publishes'));
+    await waitFor(() => seen.length >= 1000, 10000, 'all 1 000 at aedes');
     t.is(seen.length, 1000);
     t.deepEqual(seen.map((s) => s.payload.toString()), expected, 'same bytes, same order');
     t.deepEqual(seen.map((s) => s.topic), expected.map((_, i) => 'np/burst/' + (i % 7)));
@@ -215,7 +208,7 @@ test('node platform: publish then end() in the same turn delivers the message an
     c.end();
     // aedes emits clientDisconnect only for a DISCONNECT packet; a bare FIN would publish the will
     await within(5000, 'aedes sees the DISCONNECT', gone);
-    await new Promise((r) => setTimeout(r, 200));
+    await delay(200);
     t.deepEqual(seen.map((s) => s.topic + ' ' + s.payload.toString()), ['np/last bye']);
     t.deepEqual(wills, [], 'no will: the DISCONNECT went out before the FIN');
   } finally {
@@ -262,7 +255,7 @@ test('node platform: a broker that stops reading gets its link cut once the unse
     t.regex(e.message, /not reading/);
     t.regex(e.message, new RegExp('more than the ' + backlog));
     // the client treats it like any lost link: it reconnects
-    await within(5000, 'reconnect', until(() => connects >= 2, 5000, 'second CONNECT'));
+    await waitFor(() => connects >= 2, 5000, 'a second CONNECT (reconnect)');
     t.true(published > 0);
   } finally {
     c.end();

@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeCerts } from './tls.js';
+import { delay } from './wait.js';
 import { startEmbeddedBroker } from '../../host-sim/broker.js';
 
 export function freePort(): Promise<number> {
@@ -27,8 +28,6 @@ function canConnect(port: number): Promise<boolean> {
     s.once('error', () => { s.destroy(); resolve(false); });
   });
 }
-
-const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface AedesBroker {
   port: number; url: string;

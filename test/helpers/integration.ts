@@ -8,10 +8,6 @@ import { createNodePlatform } from '../../host-sim/node-platform.js';
 import { MqttClient, type ClientOptions, type Platform, type Transport, type TransportSink } from '../../src/client.js';
 import type { MqttError } from '../../src/errors.js';
 
-export function makeNodePlatform(tlsOpts?: { ca?: string }): Platform {
-  return createNodePlatform(tlsOpts);
-}
-
 export interface TestBroker { name: string; url: string; port: number; close(): Promise<void> }
 
 export const BROKERS: Array<{ name: string; start(): Promise<TestBroker> }> = [
@@ -98,7 +94,7 @@ export class Probe {
   handled = new Map<string, Received[]>();   // per-filter handler deliveries
 
   constructor(options: Omit<ClientOptions, 'platform'>, tls?: { ca?: string }) {
-    this.platform = new RecordingPlatform(makeNodePlatform(tls));
+    this.platform = new RecordingPlatform(createNodePlatform(tls));
     this.client = new MqttClient(Object.assign({ reconnect: { min: 50, max: 1000, jitter: 0 } }, options,
       { platform: this.platform }));
     this.client.onConnect = (sp) => { this.connects.push({ sessionPresent: sp, at: Date.now() }); };
