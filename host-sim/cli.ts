@@ -178,7 +178,6 @@ async function main(argv: string[]): Promise<void> {
     attribution,
     idPrefix: opts.idPrefix,
     ramp: opts.ramp,
-    ca: opts.ca,
     platform,
     onLimit: (l) => say('host-sim: ' + describeLimit(l) + ` (${f.started} devices started; no more will be)`),
   });

@@ -39,7 +39,6 @@ export interface FleetConfig {
   attribution: Attribution;
   idPrefix: string;
   ramp: number; // connects started per second
-  ca?: string;
   platform: Platform;
   onLimit: (l: LimitHit) => void;
 }
@@ -123,7 +122,6 @@ export class Fleet {
         outboxSize: hostBoard.outboxSize,
         receiveBufferSize: 256, // devices receive nothing but acks: keep the fleet small in memory
         transmitBufferSize: 256,
-        ca: this.config.ca,
       },
       sensor,
       this.platform,

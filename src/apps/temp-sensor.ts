@@ -22,9 +22,6 @@ export interface TempSensorConfig {
   receiveBufferSize?: number;
   transmitBufferSize?: number;
   maxInflight?: number; // boards size it for the chip (ESP8266: 4)
-  // Ignored: the client takes no CA. Give it to the platform instead (createNodePlatform({ ca }),
-  // createEspruinoPlatform({ ca }), or createModdablePlatform({ secure: { ca } })).
-  ca?: unknown;
 }
 
 export interface TempSensorStats {
