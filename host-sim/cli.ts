@@ -15,6 +15,7 @@ import { createNodePlatform } from './node-platform.js';
 
 // Readings are printed one per line only for fleets small enough to read.
 const PRINT_READINGS_UP_TO = 20;
+const RATE_WINDOW_MS = 5000;
 const TTY_REDRAW_MS = 500;
 
 function usage(message: string): never {
@@ -194,14 +195,15 @@ async function main(argv: string[]): Promise<void> {
   const cpu0 = process.cpuUsage();
   const t0 = Date.now();
 
-  let lastReceived = 0;
-  let lastAt = t0;
+  // msg/s over the last ~5 s: a terminal redraws several times a second, and a slow fleet
+  // receives nothing in most of those slices. samples[0] is the newest sample at least that old.
+  const samples: { at: number; received: number }[] = [{ at: t0, received: 0 }];
   const showStatus = () => {
     const now = Date.now();
     const t = totals(f);
-    const rate = ((t.received - lastReceived) * 1000) / Math.max(1, now - lastAt);
-    lastReceived = t.received;
-    lastAt = now;
+    samples.push({ at: now, received: t.received });
+    while (samples.length > 2 && now - samples[1].at >= RATE_WINDOW_MS) samples.shift();
+    const rate = ((t.received - samples[0].received) * 1000) / Math.max(1, now - samples[0].at);
     const rss = safeRss();
     if (rss > peakRss) peakRss = rss;
     const line = statusLine(t, rate);

@@ -224,6 +224,9 @@ export function formatSummary(s: Summary): string {
   out.push(`devices: ${t.started} of ${s.devices} started, ${t.connected} connected at the end`);
   const m = s.memory;
   if (m.rss === 0) out.push('memory: unknown (reading it failed, see the limit below)');
+  // Per device is the growth since start divided by the fleet: for a few devices that is noise
+  // (Node's own allocations dominate), so it is shown from 100 devices on (always in --json).
+  else if (s.devices < 100) out.push(`memory: rss ${kib(m.rss)} (peak ${kib(m.peakRss)}), heap ${kib(m.heapUsed)}; per device: measured from 100 devices on`);
   else out.push(`memory: rss ${kib(m.rss)} (peak ${kib(m.peakRss)}), heap ${kib(m.heapUsed)}; per device: rss ${kib(m.rssPerDevice)}, heap ${kib(m.heapPerDevice)}`);
   out.push(`cpu: ${s.cpu.percentOfOneCore}% of one core (user ${s.cpu.userMs} ms, system ${s.cpu.systemMs} ms); per device ${s.cpu.perDeviceMsPerMinute} ms per minute`);
   if (s.faults) {
