@@ -125,6 +125,13 @@ export async function run(): Promise<PartBody> {
     return o;
   };
   const runs = (xs: number[] | undefined, d?: number): string => (xs || []).map((x) => fmt(x, d === undefined ? 0 : d)).join(', ');
+  // One row of a msg/s table (client only and end to end share the layout), and of a CPU table:
+  // m/k are medians per side, u the other process's cost (fake broker or subscriber) per side.
+  type PerSide = Record<string, number>;
+  const rateRow = (label: string, m: PerSide): string[] =>
+    [label, fmt(m.ours, 0), fmt(m['MQTT.js'], 0), fmt(m.mosquitto_pub, 0), ratio(m.ours, m['MQTT.js']), ratio(m.ours, m.mosquitto_pub)];
+  const cpuRow = (label: string, k: PerSide, u: PerSide, d: number): string[] =>
+    [label, fmt(k.ours, d), fmt(k['MQTT.js'], d), ratio(k['MQTT.js'], k.ours), fmt(u.ours, d), fmt(u['MQTT.js'], d), fmt(u.mosquitto_pub, d)];
 
   // client-only
   const q0 = med(co.rate0), q1 = med(co.rate1), k0 = med(co.cpu0), k1 = med(co.cpu1), s0 = med(co.srv0), s1 = med(co.srv1);
@@ -132,15 +139,14 @@ export async function run(): Promise<PartBody> {
     title: 'Client only — publishes per second into a fake broker that only counts (QoS 1: answers PUBACK), median of ' + REPS + '. The QoS 0 target is judged on this table.',
     headers: ['QoS', 'ours msg/s', 'MQTT.js msg/s', 'mosquitto_pub msg/s', 'ours / MQTT.js', 'ours / mosquitto_pub'],
     rows: [
-      ['0 (' + fmt(CO_N0, 0) + ' msgs)', fmt(q0.ours, 0), fmt(q0['MQTT.js'], 0), fmt(q0.mosquitto_pub, 0), ratio(q0.ours, q0['MQTT.js']), ratio(q0.ours, q0.mosquitto_pub)],
-      ['1 (' + fmt(CO_N1, 0) + ' msgs, window ' + WINDOW + ')', fmt(q1.ours, 0), fmt(q1['MQTT.js'], 0), fmt(q1.mosquitto_pub, 0), ratio(q1.ours, q1['MQTT.js']), ratio(q1.ours, q1.mosquitto_pub)],
+      rateRow('0 (' + fmt(CO_N0, 0) + ' msgs)', q0),
+      rateRow('1 (' + fmt(CO_N1, 0) + ' msgs, window ' + WINDOW + ')', q1),
     ],
   };
   const coCpu: Table = {
     title: 'Client only — CPU per message (µs, median): the client (bench process) and, separately, the fake broker (its own process)',
     headers: ['QoS', 'ours', 'MQTT.js', 'MQTT.js / ours', 'fake broker, ours runs', 'fake broker, MQTT.js runs', 'fake broker, mosquitto_pub runs'],
-    rows: [['0', fmt(k0.ours, 3), fmt(k0['MQTT.js'], 3), ratio(k0['MQTT.js'], k0.ours), fmt(s0.ours, 3), fmt(s0['MQTT.js'], 3), fmt(s0.mosquitto_pub, 3)],
-      ['1', fmt(k1.ours, 3), fmt(k1['MQTT.js'], 3), ratio(k1['MQTT.js'], k1.ours), fmt(s1.ours, 3), fmt(s1['MQTT.js'], 3), fmt(s1.mosquitto_pub, 3)]],
+    rows: [cpuRow('0', k0, s0, 3), cpuRow('1', k1, s1, 3)],
   };
   const coAll: Table = {
     title: 'Client only — every run',
@@ -156,16 +162,15 @@ export async function run(): Promise<PartBody> {
   const cpu: Table = {
     title: 'End to end — CPU per message (µs, median): the publishing client (bench process alone; the subscriber runs in its own process) and the raw subscriber',
     headers: ['QoS', 'ours', 'MQTT.js', 'MQTT.js / ours', 'subscriber, ours runs', 'subscriber, MQTT.js runs', 'subscriber, mosquitto_pub runs'],
-    rows: [['0', fmt(c0.ours, 2), fmt(c0['MQTT.js'], 2), ratio(c0['MQTT.js'], c0.ours), fmt(u0.ours, 2), fmt(u0['MQTT.js'], 2), fmt(u0.mosquitto_pub, 2)],
-      ['1', fmt(c1.ours, 2), fmt(c1['MQTT.js'], 2), ratio(c1['MQTT.js'], c1.ours), fmt(u1.ours, 2), fmt(u1['MQTT.js'], 2), fmt(u1.mosquitto_pub, 2)]],
+    rows: [cpuRow('0', c0, u0, 2), cpuRow('1', c1, u1, 2)],
   };
   const lat = (ls: Latency[], k: 'p50' | 'p99'): number => median(ls.map((l) => l[k]));
   const tput: Table = {
     title: 'End to end through mosquitto — publishes per second (median of ' + REPS + '); capped by the broker and subscriber, so not used for the target',
     headers: ['QoS', 'ours msg/s', 'MQTT.js msg/s', 'mosquitto_pub msg/s', 'ours / MQTT.js', 'ours / mosquitto_pub'],
     rows: [
-      ['0 (' + fmt(N0, 0) + ' msgs)', fmt(m0.ours, 0), fmt(m0['MQTT.js'], 0), fmt(m0.mosquitto_pub, 0), ratio(m0.ours, m0['MQTT.js']), ratio(m0.ours, m0.mosquitto_pub)],
-      ['1 (' + fmt(N1, 0) + ' msgs, window ' + WINDOW + ')', fmt(m1.ours, 0), fmt(m1['MQTT.js'], 0), fmt(m1.mosquitto_pub, 0), ratio(m1.ours, m1['MQTT.js']), ratio(m1.ours, m1.mosquitto_pub)],
+      rateRow('0 (' + fmt(N0, 0) + ' msgs)', m0),
+      rateRow('1 (' + fmt(N1, 0) + ' msgs, window ' + WINDOW + ')', m1),
     ],
   };
   const all: Table = {
