@@ -5,6 +5,7 @@
 import { startTempSensor } from '../src/apps/temp-sensor.js';
 import type { TempSensorApp } from '../src/apps/temp-sensor.js';
 import { DS18B20 } from '../src/drivers/ds18b20.js';
+import { LiteClient } from '../src/lite/client.js';
 import { createEspruinoPlatform } from '../src/platform/espruino.js';
 import type { BoardDefinition } from './board.js';
 
@@ -21,7 +22,7 @@ export function runEspruinoBoard(board: BoardDefinition, pin: EspruinoPin): void
   // No default broker: readings go only where the owner said (MQTT_CONFIG or mqtt.json).
   if (!cfg.broker) { console.log('mcu-mqtt: no broker configured: set MQTT_CONFIG.broker or mqtt.json'); return; }
   const sensor = new DS18B20(new OneWire(pin));
-  let app: TempSensorApp | null = null;
+  let app: TempSensorApp<LiteClient> | null = null;
   function start(): void {
     if (app) return;
     app = startTempSensor({
@@ -29,7 +30,7 @@ export function runEspruinoBoard(board: BoardDefinition, pin: EspruinoPin): void
       interval: cfg.interval, qos: cfg.qos, keepalive: cfg.keepalive,
       receiveBufferSize: board.receiveBufferSize, transmitBufferSize: board.transmitBufferSize,
       outboxSize: board.outboxSize, maxInflight: board.maxInflight,
-    }, sensor, createEspruinoPlatform());
+    }, sensor, createEspruinoPlatform(), LiteClient);
     app.onReading = function (v, r) { console.log(v, r); };
   }
   if (!cfg.ssid) { start(); return; }

@@ -9,6 +9,7 @@ import config from 'mc/config';
 import { startTempSensor } from '../src/apps/temp-sensor.js';
 import type { TempSensorApp } from '../src/apps/temp-sensor.js';
 import type { TemperatureSensor } from '../src/apps/sensor.js';
+import { MqttClient } from '../src/client.js';
 import { createModdablePlatform } from '../src/platform/moddable.js';
 import type { BoardDefinition } from './board.js';
 
@@ -18,7 +19,7 @@ function num(v: unknown): number | undefined {
   return n === n ? n : undefined;
 }
 
-export function runModdableBoard(board: BoardDefinition, sensor: TemperatureSensor): TempSensorApp {
+export function runModdableBoard(board: BoardDefinition, sensor: TemperatureSensor): TempSensorApp<MqttClient> {
   // No fallback broker: a device must never send its readings somewhere its owner did not choose.
   if (!config.broker) throw new Error('set the broker: mcconfig ... broker=mqtt://host:port');
   const qos = num(config.qos);
@@ -32,7 +33,7 @@ export function runModdableBoard(board: BoardDefinition, sensor: TemperatureSens
     keepalive: num(config.keepalive),
     receiveBufferSize: board.receiveBufferSize, transmitBufferSize: board.transmitBufferSize,
     outboxSize: board.outboxSize, maxInflight: board.maxInflight,
-  }, sensor, createModdablePlatform());
+  }, sensor, createModdablePlatform(), MqttClient);
   app.onReading = function (v, r) { trace(board.name + ' ' + v + ' ' + r + '\n'); };
   return app;
 }

@@ -4,6 +4,7 @@
 // re-implements what the app does.
 import { startTempSensor } from '../src/apps/temp-sensor.js';
 import type { TempSensorApp } from '../src/apps/temp-sensor.js';
+import { MqttClient } from '../src/client.js';
 import { formatCelsius } from '../src/apps/sensor.js';
 import type { Platform, TransportSink } from '../src/client.js';
 import { SimulatedSensor, hostBoard } from '../boards/host.js';
@@ -18,7 +19,7 @@ export interface DeviceState {
   id: string;
   topic: string;
   statusTopic: string;
-  app: TempSensorApp | null; // null until its turn in the ramp
+  app: TempSensorApp<MqttClient> | null; // null until its turn in the ramp
   // QoS 1 readings the app handed to the client ('sent' or 'queued') that the subscriber has not
   // seen yet, as a multiset of payloads: readings carry no sequence number, so equal values are
   // interchangeable (see the loss note in the README).
@@ -125,6 +126,7 @@ export class Fleet {
       },
       sensor,
       this.platform,
+      MqttClient,
     );
     app.onReading = (value, result) => {
       if (result !== 'sent' && result !== 'queued') return;

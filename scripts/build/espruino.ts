@@ -130,14 +130,16 @@ export function largestInputs(meta: Metafile, n: number): string[] {
 /**
  * What "client alone" and "client + app" mean for the budget: the API handed to a global.
  * The client alone is what a user needs in their own firmware, so it includes the Espruino
- * adapter: dist/espruino/client.min.js defines MQTT = { MqttClient, createEspruinoPlatform }.
+ * adapter: dist/espruino/client.min.js defines MQTT = { LiteClient, createEspruinoPlatform }.
+ * On Espruino the client is LiteClient (src/lite/client.ts), not the core's MqttClient: see there.
  */
-export const CLIENT_ENTRY = "import { MqttClient } from './src/client.ts';\n" +
+export const CLIENT_ENTRY = "import { LiteClient } from './src/lite/client.ts';\n" +
   "import { createEspruinoPlatform } from './src/platform/espruino.ts';\n" +
-  "declare var MQTT: unknown;\nMQTT = { MqttClient: MqttClient, createEspruinoPlatform: createEspruinoPlatform };\n";
+  "declare var MQTT: unknown;\nMQTT = { LiteClient: LiteClient, createEspruinoPlatform: createEspruinoPlatform };\n";
 export const CLIENT_APP_ENTRY = "import { startTempSensor } from './src/apps/temp-sensor.ts';\n" +
+  "import { LiteClient } from './src/lite/client.ts';\n" +
   "import { createEspruinoPlatform } from './src/platform/espruino.ts';\n" +
-  "declare var MQTT_APP: unknown;\nMQTT_APP = { startTempSensor: startTempSensor, createEspruinoPlatform: createEspruinoPlatform };\n";
+  "declare var MQTT_APP: unknown;\nMQTT_APP = { startTempSensor: startTempSensor, LiteClient: LiteClient, createEspruinoPlatform: createEspruinoPlatform };\n";
 
 export interface EspruinoBoard { chip: string; entry: string; boardJson: string }
 

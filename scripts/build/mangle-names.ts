@@ -19,7 +19,7 @@ import { espruinoProgram, isProjectFile, projectFiles } from './ts-program.js';
 import path from 'node:path';
 import { root } from './paths.js';
 
-export const PUBLIC_MODULES = ['src/index.ts', 'src/apps/temp-sensor.ts', 'src/apps/sensor.ts', 'boards/espruino-main.ts'];
+export const PUBLIC_MODULES = ['src/index.ts', 'src/lite/client.ts', 'src/lite/types.ts', 'src/apps/temp-sensor.ts', 'src/apps/sensor.ts', 'boards/espruino-main.ts'];
 
 export interface MangleSet { mangle: string[]; kept: Record<string, string> }
 

@@ -1,12 +1,13 @@
 // The temperature-sensor firmware, written once for every board and engine (and host-sim).
-// It owns the client because the will (`offline`, retained, on the status topic) is the app's.
+// It creates its client because the will (`offline`, retained, on the status topic) is the
+// app's; which client is the board's choice: MqttClient (src/client.ts) on Moddable and in
+// host-sim, LiteClient (src/lite/client.ts) on Espruino, where code size is memory. The app
+// imports neither, so a bundle holds only the one its board passes in.
 //
 // Status topic, retained, so a dashboard that subscribes later still sees the truth:
 //   online        connected and the sensor reads
 //   sensor-error  the sensor failed (throws, NaN, out of range, or the 85 °C power-on value)
 //   offline       sent by the broker as our will, or by stop()
-import { MqttClient } from '../client.js';
-import type { Platform } from '../client.js';
 import type { TemperatureSensor } from './sensor.js';
 import { formatCelsius, isPlausibleReading } from './sensor.js';
 
@@ -24,6 +25,34 @@ export interface TempSensorConfig {
   maxInflight?: number; // boards size it for the chip (ESP8266: 4)
 }
 
+/** What the app needs of a platform: its clock, one timer, and a chip id for the client id. */
+export interface AppPlatform {
+  now(): number;
+  setTimer(ms: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+  deviceId?(): string;
+}
+
+/** What the app needs of a client; MqttClient and LiteClient both are one. */
+export interface AppClient {
+  connected: boolean;
+  onConnect: (sessionPresent: boolean) => void;
+  /** 'sent', 'queued' or an error code (QUEUE_FULL, NOT_CONNECTED ...); never throws */
+  publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): string;
+  connect(): void;
+  end(): void;
+}
+
+/** The options the app gives its client: the intersection of ClientOptions and LiteOptions. */
+export interface AppClientOptions<P> {
+  url: string; clientId: string; keepalive?: number;
+  outboxSize?: number; receiveBufferSize?: number; transmitBufferSize?: number; maxInflight?: number;
+  will: { topic: string; payload: string; qos: 1; retain: true };
+  platform: P;
+}
+
+export type ClientClass<P, C> = new (options: AppClientOptions<P>) => C;
+
 export interface TempSensorStats {
   samples: number; // sensor reads attempted
   published: number; // readings written to the broker at once
@@ -32,8 +61,8 @@ export interface TempSensorStats {
   sensorErrors: number; // failed reads
 }
 
-export interface TempSensorApp {
-  client: MqttClient;
+export interface TempSensorApp<C extends AppClient = AppClient> {
+  client: C;
   stop(): void;
   stats: TempSensorStats;
   /** value is NaN for a failed read; result is 'sent', 'queued', an MqttErrorCode, or 'sensor-error'. */
@@ -44,12 +73,12 @@ export const STATUS_ONLINE = 'online';
 export const STATUS_OFFLINE = 'offline';
 export const STATUS_SENSOR_ERROR = 'sensor-error';
 
-class TempSensor implements TempSensorApp {
-  client: MqttClient;
+class TempSensor<P extends AppPlatform, C extends AppClient> implements TempSensorApp<C> {
+  client: C;
   stats: TempSensorStats;
   onReading?: (value: number, result: string) => void;
   private sensor: TemperatureSensor;
-  private platform: Platform;
+  private platform: P;
   private topic: string;
   private statusTopic: string;
   private interval: number;
@@ -60,7 +89,7 @@ class TempSensor implements TempSensorApp {
   private due: number;
   private tickFn: () => void; // the one timer callback, made once: nothing allocated per sample
 
-  constructor(config: TempSensorConfig, sensor: TemperatureSensor, platform: Platform) {
+  constructor(config: TempSensorConfig, sensor: TemperatureSensor, platform: P, Client: ClientClass<P, C>) {
     this.sensor = sensor;
     this.platform = platform;
     this.topic = config.topic || 'temp';
@@ -72,7 +101,7 @@ class TempSensor implements TempSensorApp {
     this.stats = { samples: 0, published: 0, queued: 0, dropped: 0, sensorErrors: 0 };
     const self = this;
     this.tickFn = function () { self.tick(); };
-    this.client = new MqttClient({
+    this.client = new Client({
       url: config.broker,
       clientId: config.clientId || defaultClientId(platform),
       keepalive: config.keepalive,
@@ -143,12 +172,14 @@ class TempSensor implements TempSensorApp {
   }
 }
 
-function defaultClientId(platform: Platform): string {
+function defaultClientId(platform: AppPlatform): string {
   const id = platform.deviceId ? platform.deviceId() : '';
   if (id) return 'temp-' + id;
   return 'temp-' + Math.floor(Math.random() * 0x7fffffff).toString(16);
 }
 
-export function startTempSensor(config: TempSensorConfig, sensor: TemperatureSensor, platform: Platform): TempSensorApp {
-  return new TempSensor(config, sensor, platform);
+/** Starts sampling and connecting; `Client` is the client class the board uses (see the top). */
+export function startTempSensor<P extends AppPlatform, C extends AppClient>(config: TempSensorConfig,
+  sensor: TemperatureSensor, platform: P, Client: ClientClass<P, C>): TempSensorApp<C> {
+  return new TempSensor(config, sensor, platform, Client);
 }

@@ -3,6 +3,7 @@
 import { test } from './harness.js';
 import type { Assert } from './harness.js';
 import { startTempSensor } from '../../src/apps/temp-sensor.js';
+import { MqttClient } from '../../src/client.js';
 import type { TempSensorApp, TempSensorConfig } from '../../src/apps/temp-sensor.js';
 import { formatCelsius } from '../../src/apps/sensor.js';
 import { DS18B20, crc8, scratchpadCelsius } from '../../src/drivers/ds18b20.js';
@@ -25,7 +26,7 @@ class ScriptedSensor {
   }
 }
 
-interface Rig { p: ScriptedPlatform; app: TempSensorApp; sensor: ScriptedSensor; readings: string[] }
+interface Rig { p: ScriptedPlatform; app: TempSensorApp<MqttClient>; sensor: ScriptedSensor; readings: string[] }
 
 function rig(values: (number | string)[], extra?: Partial<TempSensorConfig>): Rig {
   const p = new ScriptedPlatform('a1b2c3');
@@ -35,7 +36,7 @@ function rig(values: (number | string)[], extra?: Partial<TempSensorConfig>): Ri
     for (const k in e) t[k] = e[k];
   }
   const sensor = new ScriptedSensor(values);
-  const app = startTempSensor(cfg, sensor, p);
+  const app = startTempSensor(cfg, sensor, p, MqttClient);
   const readings: string[] = [];
   app.onReading = function (v, r) { readings.push(v + ' ' + r); };
   return { p: p, app: app, sensor: sensor, readings: readings };

@@ -1,0 +1,58 @@
+// The public shapes of the lite client (src/lite/client.ts): the byte-string platform it runs on
+// and its options. Strings here are byte strings (one char = one byte, 0-255), as Espruino's
+// sockets deliver and accept them; on Node, the latin1 encoding gives the same thing.
+import type { MqttError } from '../errors.js';
+
+export interface LiteSink {
+  onOpen(): void;
+  /** bytes from the broker, any chunking */
+  onData(data: string): void;
+  onClose(reason?: string): void;
+}
+
+/** `end` rather than `close`: an Espruino socket is a LiteTransport as it is. */
+export interface LiteTransport {
+  write(data: string): void;
+  /** close the link; the client ignores whatever this transport reports afterwards */
+  end(): void;
+}
+
+export interface LitePlatform {
+  /** may throw (e.g. no TLS in this firmware): the client reports CONNECTION_LOST and retries */
+  connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport;
+  now(): number;
+  setTimer(ms: number, fn: () => void): unknown;
+  clearTimer(handle: unknown): void;
+  /** the chip's id; the lite client does not use it, the temperature app does */
+  deviceId?(): string;
+}
+
+export interface LiteWill { topic: string; payload: string; qos?: 0 | 1; retain?: boolean }
+
+export interface LiteOptions {
+  /**
+   * mqtt://[user[:password]@]host[:port] or mqtts://...; user and password percent-decoded (a
+   * malformed escape throws URIError); a path is ignored
+   */
+  url: string;
+  /** default: 'mqtt-' + random hex (the temperature app passes one made from the chip id) */
+  clientId?: string;
+  /** override the URL's */
+  username?: string; password?: string;
+  /** seconds, default 60, 0 = off */
+  keepalive?: number;
+  will?: LiteWill;
+  /** largest incoming packet kept (bytes, default 1024); larger PUBLISHes are skipped, PUBACKed, reported */
+  receiveBufferSize?: number;
+  /** largest packet sent (bytes, default 512): a bigger publish is PACKET_TOO_LARGE */
+  transmitBufferSize?: number;
+  /** bytes of QoS 1 PUBLISH packets held until PUBACK, in flight and queued (default 4096, at most 458 745) */
+  outboxSize?: number;
+  /** QoS 1 PUBLISHes awaiting PUBACK at once (default 8) */
+  maxInflight?: number;
+  platform: LitePlatform;
+}
+
+export interface LiteMessageInfo { qos: number; retain: boolean; dup: boolean }
+export type LiteMessageHandler = (topic: string, payload: string, info: LiteMessageInfo) => void;
+export type LiteErrorHandler = (e: MqttError) => void;
