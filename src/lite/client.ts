@@ -1,6 +1,6 @@
 // A compact MQTT 3.1.1 client for engines where code size is memory. On Espruino the upload
 // file is the program's memory (an ESP8266 has ~1 700 variables of 12 bytes for code and data),
-// and the core client (src/client.ts over src/session and src/codec) is 26 KB there: its fixed
+// and the core client (src/client.ts over src/session and src/codec) is about 25 KB there: its fixed
 // typed-array buffers, byte-level UTF-8 and zero-allocation paths pay off on XS and Node but are
 // text the interpreter has to hold. This one speaks byte strings, which is what Espruino's
 // sockets deliver, and keeps the same promises in a few hundred lines: QoS 0/1, retained, will,
