@@ -210,6 +210,7 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       filters.splice(i, 1);
       filterQos.splice(i, 1);
     }
+    // offline: nothing to send, the next (clean) session will not have the filter
     if (state !== CONNECTED) return QUEUED;
     send(packet(162, id2(nextId()) + str(filter)));
     return SENT;
@@ -272,8 +273,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       // QoS 0 would otherwise never learn that its link is dead.
       const now = platform.now();
       if (now - sentAt >= half || now - heardAt >= half) {
-        send(chr(192, 0));
         pinged = true;
+        send(chr(192, 0));
       }
       setTimer(half);
     }
@@ -350,7 +351,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       if (len > receiveMax) return self.onError(new MqttError('MESSAGE_TOO_LARGE', 'message of ' + len + ' bytes dropped'));
       return self.onMessage(s.slice(i + 2, idAt), s.slice(p, end), { qos: qos, retain: (h & 1) === 1, dup: (h & 8) === 8 });
     }
-    if (h & 15 || (len !== (type === 13 ? 0 : 2) && type !== 9)) return drop(PACKET_MALFORMED, 'packet type ' + type);
+    // exact lengths: PINGRESP 0, SUBACK 3 (one filter per SUBSCRIBE), the rest 2
+    if (h & 15 || len !== (type === 13 ? 0 : type === 9 ? 3 : 2)) return drop(PACKET_MALFORMED, 'packet type ' + type);
     if (type === 2) {
       const rc = s.charCodeAt(i + 1);
       if (rc) {

@@ -18,7 +18,10 @@ export interface LiteTransport {
 }
 
 export interface LitePlatform {
-  /** may throw (e.g. no TLS in this firmware): the client reports CONNECTION_LOST and retries */
+  /**
+   * May throw (e.g. no TLS in this firmware): the client reports CONNECTION_LOST and retries.
+   * The sink's callbacks must come later, from the engine's events, never from inside connect().
+   */
   connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport;
   now(): number;
   setTimer(ms: number, fn: () => void): unknown;
