@@ -1,0 +1,114 @@
+// The Node.js LitePlatform: the lite client (src/lite/client.ts) on node:net / node:tls.
+// The lite client speaks byte strings (one char = one byte); latin1 maps bytes 0-255 to chars
+// 0-255 and back, so the socket does the conversion both ways. Reasons given to sink.onClose
+// are worded like host-sim/node-platform.ts's, so both clients report the same failures alike.
+import net from 'node:net';
+import tls from 'node:tls';
+import os from 'node:os';
+import type { LitePlatform, LiteSink, LiteTransport } from '../src/lite/types.js';
+
+export interface NodeLitePlatformOptions {
+  /** trusted CA certificate(s), PEM; default: Node's bundled roots */
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** client certificate and key for mutual TLS, PEM */
+  cert?: string | Buffer; key?: string | Buffer;
+  /** TLS SNI and the name the certificate is checked against; default: the host, unless an IP */
+  servername?: string;
+  /** verify the broker's certificate (default true; false only for experiments) */
+  rejectUnauthorized?: boolean;
+  /** default: host name, process id and a per-process counter, so simulated devices differ */
+  deviceId?: string;
+}
+
+let instances = 0;
+
+function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): string {
+  const msg = String(err.message).trim();
+  const code = err.code && msg.indexOf(err.code) < 0 ? ' (' + err.code + ')' : '';
+  // Certificate problems come as plain errors (SELF_SIGNED_CERT_IN_CHAIN ...): say "TLS".
+  const tlsish = secure && /CERT|SSL|TLS|ALERT|HANDSHAKE|certificate|handshake|ssl|tls/.test((err.code || '') + ' ' + msg);
+  return (tlsish ? 'TLS connection to ' : 'connection to ') + where + ' failed: ' + msg + code;
+}
+
+class NodeLiteTransport implements LiteTransport {
+  private closed = false;
+  private error = '';
+
+  constructor(private readonly socket: net.Socket, secure: boolean, where: string, sink: LiteSink) {
+    socket.setNoDelay(true);
+    socket.setEncoding('latin1');
+    // Once end() was called the client has moved on (maybe to a newer transport): nothing
+    // from this socket may reach it any more.
+    socket.once(secure ? 'secureConnect' : 'connect', () => {
+      if (!this.closed) sink.onOpen();
+    });
+    socket.on('data', (chunk: string) => {
+      if (!this.closed) sink.onData(chunk);
+    });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (!this.error) this.error = describe(err, secure, where);
+    });
+    socket.on('close', () => {
+      if (this.closed) return;
+      this.closed = true;
+      sink.onClose(this.error || 'connection to ' + where + ' closed by the broker');
+    });
+  }
+
+  write(data: string): void {
+    if (this.closed || this.socket.destroyed || data.length === 0) return;
+    this.socket.write(data, 'latin1');
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const s = this.socket;
+    if (s.connecting || s.destroyed) { s.destroy(); return; }
+    // FIN after what was written (the DISCONNECT); a peer that never closes its side is cut.
+    s.end();
+    const t = setTimeout(() => s.destroy(), 2000);
+    t.unref();
+    s.once('close', () => clearTimeout(t));
+  }
+}
+
+export class NodeLitePlatform implements LitePlatform {
+  private readonly options: NodeLitePlatformOptions;
+  private readonly id: string;
+
+  constructor(options?: NodeLitePlatformOptions) {
+    this.options = options || {};
+    const n = instances++;
+    this.id = this.options.deviceId !== undefined ? this.options.deviceId
+      : (os.hostname().replace(/[^0-9A-Za-z-]/g, '').slice(0, 24) || 'host') + '-' + process.pid + '-' + n;
+  }
+
+  connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport {
+    const where = (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
+    let socket: net.Socket;
+    if (secure) {
+      const o = this.options;
+      const servername = o.servername !== undefined ? o.servername : net.isIP(host) ? undefined : host;
+      socket = tls.connect({
+        host: host, port: port, servername: servername, ca: o.ca, cert: o.cert, key: o.key,
+        rejectUnauthorized: o.rejectUnauthorized !== false,
+      });
+    } else {
+      socket = net.connect({ host: host, port: port });
+    }
+    return new NodeLiteTransport(socket, secure, where, sink);
+  }
+
+  now(): number { return Date.now(); }
+
+  setTimer(ms: number, fn: () => void): unknown { return setTimeout(fn, ms); }
+
+  clearTimer(handle: unknown): void { clearTimeout(handle as NodeJS.Timeout); }
+
+  deviceId(): string { return this.id; }
+}
+
+export function createNodeLitePlatform(options?: NodeLitePlatformOptions): NodeLitePlatform {
+  return new NodeLitePlatform(options);
+}
