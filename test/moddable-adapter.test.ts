@@ -166,3 +166,13 @@ test.serial('no MAC address (Linux build without network): a random client id, n
   const r = await scenario('noMac');
   t.regex(r.clientId, /^mcu-[0-9a-f]{8}$/);
 });
+
+test.serial('Time.ticks wrapping (a 32-bit counter, after ~24.8 days): keepalive goes on, no false timeout', async (t) => {
+  const r = await scenario('ticksWrap');
+  const pings = r.notes.pings as number[];
+  // 60 s with keepalive 10 s, the wrap 5 s in: a PINGREQ about every 10 s, each answered
+  t.true(pings.length >= 5 && pings.length <= 7, 'PINGREQs at ' + pings.join(', ') + ' ms');
+  for (let i = 1; i < pings.length; i++) t.true(pings[i] - pings[i - 1] <= 10600, 'gap before ' + pings[i]);
+  t.is(r.notes.connected, true);
+  t.deepEqual(r.events.filter((e) => e.indexOf(' error ') >= 0), []);
+});

@@ -162,11 +162,23 @@ class ModdableTransport implements Transport {
 
 export function createModdablePlatform(options?: ModdablePlatformOptions): Platform {
   const o = options || {};
+  // Time.ticks is a 32-bit millisecond counter on the chips: it wraps (to negative, or to 0)
+  // after 24.8 or 49.7 days, and the client's deadlines need a clock that only moves forward.
+  // Differences modulo 2^32 are right for either kind of wrap.
+  let lastTicks = Time.ticks;
+  let elapsed = lastTicks >>> 0;
   return {
     connect: function (host: string, port: number, secure: boolean, sink: TransportSink): Transport {
       return new ModdableTransport(host, port, secure, sink, o);
     },
-    now: function () { return Time.ticks; },
+    now: function () {
+      const t = Time.ticks;
+      let d = t - lastTicks;
+      if (d < 0) d += 4294967296;
+      lastTicks = t;
+      elapsed += d;
+      return elapsed;
+    },
     // fn ignores the timer argument Timer passes, so no wrapper closure per timer is needed.
     setTimer: function (ms: number, fn: () => void) { return Timer.set(fn as unknown as TimerCallback, ms); },
     clearTimer: function (h: unknown) { if (h) Timer.clear(h as Timer); },
