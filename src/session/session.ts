@@ -302,7 +302,7 @@ export class Session {
       const s = this.state;
       if (qos === 0) {
         if (s !== CONNECTED) { validateTopicName(topic); return NOT_CONNECTED; }
-        if (len > this.tx.length) return PACKET_TOO_LARGE;
+        if (len > this.tx.length) { validateTopicName(topic); return PACKET_TOO_LARGE; }
         const p = this.txRoom(len);
         if (p < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; } // the caller has not pulled
         this.txEnd = encodePublish(this.tx, p, topic, payload, 0, retain, false, 0);
@@ -310,7 +310,7 @@ export class Session {
         return SENT;
       }
       const ob = this.ob;
-      if (len > ob.buf.length) return PACKET_TOO_LARGE;
+      if (len > ob.buf.length) { validateTopicName(topic); return PACKET_TOO_LARGE; }
       const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
       if (off < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; }
       id = this.allocId();

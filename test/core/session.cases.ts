@@ -392,6 +392,9 @@ test('session: publish never throws: bad topic, too large, bad QoS', (t: Assert)
   for (let i = 0; i < 100; i++) big += 'x';
   t.is(s.publish('a', big, 0, false, 1), 'PACKET_TOO_LARGE');
   t.is(s.publish('a', big, 1, false, 1), 'PACKET_TOO_LARGE');
+  // a bad topic is the first thing to fix, whatever the size
+  t.is(s.publish('a/+', big, 0, false, 1), 'TOPIC_INVALID');
+  t.is(s.publish('a/+', big, 1, false, 1), 'TOPIC_INVALID');
   t.is(s.publish('a', 'x', 2 as 0, false, 1), 'INVALID_ARGUMENT');
   t.is(s.pull(), 0, 'nothing was written');
   t.is(s.publish('a', 'x', 1, false, 1), 'sent', 'still usable');
