@@ -131,8 +131,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   const keepalive = num(options.keepalive, 60, 0, 65535, 'keepalive'), half = keepalive * 500;
   const receiveMax = num(options.receiveBufferSize, 1024, 16, 1e9, 'receiveBufferSize');
   const transmitMax = num(options.transmitBufferSize, 512, 16, 1e9, 'transmitBufferSize');
-  // at most 65535 QoS 1 packets (of 7 bytes or more) fit: their ids are never short
-  const outboxMax = num(options.outboxSize, 4096, 0, 458745, 'outboxSize');
+  // QoS 1 packets are 7 bytes or more, so at most 65 534 fit: nextId() always finds a free id
+  const outboxMax = num(options.outboxSize, 4096, 0, 458738, 'outboxSize');
   const inflightMax = num(options.maxInflight, 8, 1, 65535, 'maxInflight');
 
   const w = options.will;

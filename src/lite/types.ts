@@ -49,7 +49,7 @@ export interface LiteOptions {
   receiveBufferSize?: number;
   /** largest packet sent (bytes, default 512): a bigger publish is PACKET_TOO_LARGE */
   transmitBufferSize?: number;
-  /** bytes of QoS 1 PUBLISH packets held until PUBACK, in flight and queued (default 4096, at most 458 745) */
+  /** bytes of QoS 1 PUBLISH packets held until PUBACK, in flight and queued (default 4096, at most 458 738) */
   outboxSize?: number;
   /** QoS 1 PUBLISHes awaiting PUBACK at once (default 8) */
   maxInflight?: number;
