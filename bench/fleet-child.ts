@@ -1,9 +1,10 @@
 // Child process of the fleet benchmark: connects N idle clients of one library to a broker and
 // prints what they cost. Run with --expose-gc so the numbers are live memory, not garbage.
-//   node --expose-gc build/bench/fleet-child.js <ours|ours-esp8266|mqttjs|raw> <N> <port>
+//   node --expose-gc build/bench/fleet-child.js <ours|ours-esp8266|lite|mqttjs|raw> <N> <port>
 import mqtt from 'mqtt';
 import net from 'node:net';
 import { ESP8266_BUFFERS } from '../boards/board.js';
+import { connectLite, liteFactory } from './lite.js';
 import { clientFactory, connectOurs } from './ours.js';
 
 const BATCH = 50;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   // Load everything first, so the baseline includes the library code and not only the clients.
   const ours = lib === 'ours' || lib === 'ours-esp8266';
   const make = ours ? await clientFactory() : null;
+  const makeLite = lib === 'lite' ? await liteFactory() : null;
   // the fixed buffers are most of our per-client memory, so the board's sizes are measured too
   const sizes = lib === 'ours-esp8266' ? ESP8266_BUFFERS : {};
   await settle();
@@ -43,6 +45,10 @@ async function main(): Promise<void> {
           s.once('data', () => resolve());
           s.once('error', reject);
         }));
+      } else if (makeLite) {
+        const c = makeLite({ url: 'mqtt://127.0.0.1:' + port, clientId: id, keepalive: 600 });
+        keep.push(c);
+        wave.push(connectLite(c, 20000));
       } else if (make) {
         const c = make(Object.assign({ host: '127.0.0.1', port: port, clientId: id, keepalive: 600 }, sizes));
         keep.push(c);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { execSync } from 'node:child_process';
 import { ESP8266_BUFFERS } from '../boards/board.js';
 import { startBenchMosquitto, type Broker } from './broker.js';
+import { LITE_LABEL } from './lite.js';
 import { fmt, ratio, type Table, type Target } from './report.js';
 import type { PartBody } from './index.js';
 
@@ -77,6 +78,7 @@ export async function run(): Promise<PartBody> {
     const theirs = await idleCost('mqttjs', broker.port);
     const floor = await idleCost('raw', broker.port);
     const small = await idleCost('ours-esp8266', broker.port);
+    const lite = await idleCost('lite', broker.port);
     const per = (r: ChildResult, k: keyof Mem): number => (r.after[k] - r.before[k]) / r.n;
     const js = (r: ChildResult): number => per(r, 'heapUsed') + per(r, 'arrayBuffers');
     tables.push({
@@ -87,6 +89,15 @@ export async function run(): Promise<PartBody> {
         return [x[0], fmt(o, 0), fmt(t, 0), ratio(o, t), fmt(e, 0), ratio(e, t), fmt(f, 0), ratio(o - f, t - f)];
       }).concat([['heap + ArrayBuffers', fmt(js(ours), 0), fmt(js(theirs), 0), ratio(js(ours), js(theirs)), fmt(js(small), 0), ratio(js(small), js(theirs)), fmt(js(floor), 0), ratio(js(ours) - js(floor), js(theirs) - js(floor))]]),
     });
+    // Every client as a row, the lite one included; information only, the targets stay on `ours`.
+    tables.push({
+      title: 'Per idle connected client, each client side by side (bytes; same runs as above)',
+      headers: ['client', 'heap + ArrayBuffers', 'RSS', 'heap + ArrayBuffers / MQTT.js', 'RSS / MQTT.js'],
+      rows: ([['mcu-mqtt MqttClient (core), default buffers — the targets use this', ours], ['mcu-mqtt MqttClient (core), ESP8266 buffers', small],
+        [LITE_LABEL + ', default options', lite], ['MQTT.js', theirs], ['bare socket (floor)', floor]] as [string, ChildResult][]).map((x) =>
+        [x[0], fmt(js(x[1]), 0), fmt(per(x[1], 'rss'), 0), ratio(js(x[1]), js(theirs)), ratio(per(x[1], 'rss'), per(theirs, 'rss'))]),
+    });
+    notes.push('**' + LITE_LABEL + '** (information, not judged by the targets): heap + ArrayBuffers ' + fmt(js(lite), 0) + ' B per idle client (' + ratio(js(lite), js(theirs)) + ' of MQTT.js; core client ' + ratio(js(ours), js(theirs)) + '), RSS ' + fmt(per(lite, 'rss'), 0) + ' B (' + ratio(per(lite, 'rss'), per(theirs, 'rss')) + '). It preallocates nothing (buffer sizes are only limits), so its idle cost is its closures and state plus the socket.');
     notes.push('**Which row the target uses.** The memory targets are judged on our client with its default buffer sizes (receive 1 KB, transmit 512 B, outbox 4 KB, maxInflight 8). The "ESP8266 buffers" column is the same client with boards/board.ts ESP8266_BUFFERS (receive ' + ESP8266_BUFFERS.receiveBufferSize + ' B, transmit ' + ESP8266_BUFFERS.transmitBufferSize + ' B, outbox ' + ESP8266_BUFFERS.outboxSize + ' B, maxInflight ' + ESP8266_BUFFERS.maxInflight + '), shown because the fixed buffers are a large share of our per-client memory (ArrayBuffers ' + fmt(per(ours, 'arrayBuffers'), 0) + ' of ' + fmt(js(ours), 0) + ' B with the defaults): heap + ArrayBuffers ' + fmt(js(small), 0) + ' B vs ' + fmt(js(ours), 0) + ' B with the defaults (' + ratio(js(small), js(theirs)) + ' of MQTT.js).');
     targets.push({ name: 'memory per idle client vs MQTT.js (heap + ArrayBuffers)', target: '≤ 1/10 (0.10×)', measured: ratio(js(ours), js(theirs)), met: js(ours) <= js(theirs) / 10 });
     targets.push({ name: 'memory per idle client vs MQTT.js (RSS)', target: '≤ 1/10 (0.10×)', measured: ratio(per(ours, 'rss'), per(theirs, 'rss')), met: per(ours, 'rss') <= per(theirs, 'rss') / 10 });
@@ -118,7 +129,7 @@ export async function run(): Promise<PartBody> {
   return {
     title: '5. Fleet memory and scale',
     method: [
-      '- Idle cost: for each library a fresh `node --expose-gc` child (bench/fleet-child.ts) loads the library, collects garbage, records `process.memoryUsage()`, connects ' + fmt(CLIENTS, 0) + ' clients (waves of 50, keepalive 600 s) to one spawned mosquitto, waits 1 s idle, collects again and records again; per client = difference / ' + fmt(CLIENTS, 0) + '. Ours runs on host-sim\'s Node platform twice: with the default buffer sizes (receive 1 KB, transmit 512 B, outbox 4 KB — the targets use this) and with the ESP8266 board\'s (boards/board.ts ESP8266_BUFFERS). Both include Node\'s own socket objects, which cost the same for either library; the "bare socket" column is that floor, measured the same way with a plain `net.Socket` that sends CONNECT and gets CONNACK.',
+      '- Idle cost: for each library a fresh `node --expose-gc` child (bench/fleet-child.ts) loads the library, collects garbage, records `process.memoryUsage()`, connects ' + fmt(CLIENTS, 0) + ' clients (waves of 50, keepalive 600 s) to one spawned mosquitto, waits 1 s idle, collects again and records again; per client = difference / ' + fmt(CLIENTS, 0) + '. ' + LITE_LABEL + ' (src/lite/client.ts on host-sim/node-lite-platform.ts) is measured the same way with its default options. Ours runs on host-sim\'s Node platform twice: with the default buffer sizes (receive 1 KB, transmit 512 B, outbox 4 KB — the targets use this) and with the ESP8266 board\'s (boards/board.ts ESP8266_BUFFERS). Both include Node\'s own socket objects, which cost the same for either library; the "bare socket" column is that floor, measured the same way with a plain `net.Socket` that sends CONNECT and gets CONNACK.',
       '- `ulimit -n` here: ' + ulimit + ' (nothing raised; ' + fmt(CLIENTS, 0) + ' sockets fit).',
       '- Largest fleet: `node build/host-sim/cli.js --broker <the spawned mosquitto> --devices N --interval 10000 --duration ' + SIM_SECONDS + ' --json --quiet --ramp N/5` for N in ' + LADDER.join(', ') + ', stopping at the first unhealthy run. Healthy = every device started, no reconnects, nothing dropped or lost, and at least two readings per device published. Bounded to keep `npm run bench` under 5 minutes.',
     ],

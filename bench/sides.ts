@@ -1,7 +1,8 @@
-// The two Node clients under test, behind one interface, as the throughput runs drive them:
+// The Node clients under test, behind one interface, as the throughput runs drive them:
 // QoS 0 in batches of BATCH per event-loop turn, QoS 1 with at most WINDOW unacknowledged.
 import { spawn } from 'node:child_process';
 import mqtt from 'mqtt';
+import { connectLite, LITE, type LiteMake } from './lite.js';
 import { clientFactory, connectOurs, type Client } from './ours.js';
 
 export const WINDOW = 20, BATCH = 1000, RUN_TIMEOUT = 60000;
@@ -68,6 +69,50 @@ export async function ours(port: number, make: Awaited<ReturnType<typeof clientF
           if (acked === n) { clearTimeout(t); resolve(); }
         };
         while (sent < Math.min(WINDOW, n)) one();
+      });
+    },
+    async close() { c.end(); await tick(); },
+  };
+}
+
+/** The lite client, driven like ours. It writes each packet as it is made (no transmit buffer to
+ * fill) and has no per-PUBACK callback: in a QoS 1 run only PUBACKs (4 bytes each) come back,
+ * so the bytes received say how many were acknowledged. */
+export async function lite(port: number, make: LiteMake): Promise<Side> {
+  const payload = PAYLOAD.toString('latin1');
+  let rx = 0, onAck = (): void => undefined;
+  const c = make({ url: 'mqtt://127.0.0.1:' + port, clientId: 'bench-lite-' + process.pid, keepalive: 60,
+    maxInflight: WINDOW, outboxSize: 8192 }, (d) => { rx += d.length; onAck(); });
+  await connectLite(c, 5000);
+  let failed = '';
+  c.onError = (e) => { failed = String(e); };
+  return {
+    name: LITE,
+    async qos0(n) {
+      for (let i = 0; i < n;) {
+        const stop = Math.min(n, i + BATCH);
+        for (; i < stop; i++) {
+          const r = c.publish(TOPIC, payload, 0);
+          if (r !== 'sent') throw new Error('lite qos0 publish: ' + r + ' ' + failed);
+        }
+        await tick();
+      }
+    },
+    qos1(n) {
+      return new Promise((resolve, reject) => {
+        let sent = 0;
+        rx = 0;
+        const t = setTimeout(() => reject(new Error('lite qos1: ' + (rx >> 2) + ' of ' + n + ' acked ' + failed)), RUN_TIMEOUT);
+        const fill = (): void => {
+          while (sent < n && sent - (rx >> 2) < WINDOW) {
+            const r = c.publish(TOPIC, payload, 1);
+            if (r !== 'sent' && r !== 'queued') { clearTimeout(t); reject(new Error('lite qos1 publish: ' + r)); return; }
+            sent++;
+          }
+          if (rx >> 2 >= n) { clearTimeout(t); onAck = () => undefined; resolve(); }
+        };
+        onAck = fill;
+        fill();
       });
     },
     async close() { c.end(); await tick(); },

@@ -4,6 +4,7 @@ import mqtt from 'mqtt';
 import { startBenchMosquitto, type Broker } from './broker.js';
 import { Helper } from './child-ipc.js';
 import { clientOnly, CO_N0, CO_N1, type ClientOnly } from './client-only.js';
+import { LITE, LITE_LABEL } from './lite.js';
 import { clientFactory, connectOurs, platformModule } from './ours.js';
 import { fmt, median, percentile, ratio, type Table, type Target } from './report.js';
 import { BATCH, mosquittoPub, mqttjs, now, ours, PACKET0, PAYLOAD, RUN_TIMEOUT, TOPIC, WINDOW, type Side } from './sides.js';
@@ -88,7 +89,7 @@ export async function run(): Promise<PartBody> {
   let broker: Broker | null = null;
   let sub: Helper | null = null;
   const sides: Side[] = [];
-  const keys = ['ours', 'MQTT.js', 'mosquitto_pub'];
+  const keys = ['ours', 'MQTT.js', 'mosquitto_pub', LITE];
   const fresh = (): Record<string, number[]> => ({ ours: [], 'MQTT.js': [], mosquitto_pub: [] });
   const r0 = fresh(), r1 = fresh(), cpu0 = fresh(), cpu1 = fresh(), sc0 = fresh(), sc1 = fresh();
   let latO: Latency[] = [], latJ: Latency[] = [];
@@ -150,11 +151,18 @@ export async function run(): Promise<PartBody> {
   };
   const coAll: Table = {
     title: 'Client only — every run',
-    headers: ['run', 'ours', 'MQTT.js', 'mosquitto_pub'],
-    rows: [['QoS 0 msg/s', runs(co.rate0.ours), runs(co.rate0['MQTT.js']), runs(co.rate0.mosquitto_pub)],
-      ['QoS 1 msg/s', runs(co.rate1.ours), runs(co.rate1['MQTT.js']), runs(co.rate1.mosquitto_pub)],
-      ['QoS 0 client µs/msg', runs(co.cpu0.ours, 3), runs(co.cpu0['MQTT.js'], 3), ''],
-      ['QoS 1 client µs/msg', runs(co.cpu1.ours, 3), runs(co.cpu1['MQTT.js'], 3), '']],
+    headers: ['run', 'ours', 'MQTT.js', 'mosquitto_pub', LITE],
+    rows: [['QoS 0 msg/s', runs(co.rate0.ours), runs(co.rate0['MQTT.js']), runs(co.rate0.mosquitto_pub), runs(co.rate0[LITE])],
+      ['QoS 1 msg/s', runs(co.rate1.ours), runs(co.rate1['MQTT.js']), runs(co.rate1.mosquitto_pub), runs(co.rate1[LITE])],
+      ['QoS 0 client µs/msg', runs(co.cpu0.ours, 3), runs(co.cpu0['MQTT.js'], 3), '', runs(co.cpu0[LITE], 3)],
+      ['QoS 1 client µs/msg', runs(co.cpu1.ours, 3), runs(co.cpu1['MQTT.js'], 3), '', runs(co.cpu1[LITE], 3)]],
+  };
+  // The lite client ran client-only, in the same rounds as the others: one row per client.
+  const coClients: Table = {
+    title: 'Client only — each client side by side, including ' + LITE_LABEL + ' (median of ' + REPS + '; information, the targets judge "ours", the core MqttClient)',
+    headers: ['client', 'QoS 0 msg/s', 'QoS 0 client µs/msg', 'QoS 1 msg/s', 'QoS 1 client µs/msg', 'QoS 0 msg/s vs MQTT.js', 'QoS 0 msg/s vs ours'],
+    rows: [['mcu-mqtt MqttClient (core, "ours") on Node', 'ours'], [LITE_LABEL, LITE], ['MQTT.js', 'MQTT.js'], ['mosquitto_pub (C)', 'mosquitto_pub']].map((x) =>
+      [x[0], fmt(q0[x[1]], 0), fmt(k0[x[1]], 3), fmt(q1[x[1]], 0), fmt(k1[x[1]], 3), ratio(q0[x[1]], q0['MQTT.js']), ratio(q0[x[1]], q0.ours)]),
   };
 
   // end to end
@@ -190,6 +198,8 @@ export async function run(): Promise<PartBody> {
   notes.push('**What limits ours now.** host-sim/node-platform.ts coalesces the packets of one event-loop turn into one `socket.write`, so the per-packet `socket.write` that used to dominate (`writeBuffer`, ~40 % of a CPU profile before) is gone; at ' + fmt(k0.ours, 3) + ' µs per QoS 0 message what remains is, by construction, the library\'s own work per publish (session, encoder, the copy into the pending write) plus one write per turn of 1 000 messages (not re-profiled in this run). ' +
     (met3 ? '' : 'The 3× target is missed client-only: ' + ratio(q0.ours, q0['MQTT.js']) + '. ') +
     'QoS 1 client-only also waits on round trips to the fake broker (at most ' + WINDOW + ' unacknowledged, a process switch per window on 2 shared cores), so its msg/s is noisier than QoS 0 (see every run) and its msg/s ratio (' + ratio(q1.ours, q1['MQTT.js']) + ') need not match its CPU ratio (' + ratio(k1['MQTT.js'], k1.ours) + ').');
+  notes.push('**' + LITE_LABEL + '** (information, no target judges it): client-only QoS 0 ' + fmt(q0[LITE], 0) + ' msg/s (' + ratio(q0[LITE], q0['MQTT.js']) + ' of MQTT.js, ' + ratio(q0[LITE], q0.ours) + ' of ours) at ' + fmt(k0[LITE], 3) + ' µs of client CPU per message; QoS 1 ' + fmt(q1[LITE], 0) + ' msg/s at ' + fmt(k1[LITE], 3) + ' µs. ' +
+    'It builds each packet as a string and its Node platform (host-sim/node-lite-platform.ts) hands every one to `socket.write` as it comes, with no coalescing per event-loop turn: it is shaped for Espruino\'s code size, not for Node throughput.');
   const targets: Target[] = [
     { name: 'Node QoS 0 throughput vs MQTT.js — judged client-only (fake counting broker); end to end via mosquitto shown for reference', target: '≥ 3×',
       measured: ratio(q0.ours, q0['MQTT.js']) + ' client-only (end to end, broker-capped: ' + ratio(m0.ours, m0['MQTT.js']) + ')', met: met3 },
@@ -199,7 +209,8 @@ export async function run(): Promise<PartBody> {
   return {
     title: '3. Node.js throughput and latency',
     method: [
-      '- **Client only** (judges the targets): a fake broker in a child process (bench/fake-broker-child.ts) answers CONNECT with CONNACK and then, for QoS 0, only counts bytes; for QoS 1 it walks each packet\'s fixed header, remaining length and packet id and answers PUBACK (one write per received chunk). Each run uses a fresh connection; the clock starts after CONNACK and stops when the fake broker reports (over IPC) that it counted all ' + fmt(CO_N0, 0) + ' QoS 0 PUBLISHes (24 bytes each), or at the last PUBACK of ' + fmt(CO_N1, 0) + ' QoS 1 publishes (window ' + WINDOW + '). Publishing is the same as end to end: ' + BATCH + ' per event-loop turn for QoS 0. CPU per message: `process.cpuUsage()` of the bench process (only the client runs in it) and, reported separately, of the fake broker process. mosquitto_pub is run the same way (`-l`, N lines on stdin; its time includes process start). Warm-up first, then ' + REPS + ' rounds alternating which JS client goes first; median shown.',
+      '- **Client only** (judges the targets): a fake broker in a child process (bench/fake-broker-child.ts) answers CONNECT with CONNACK and then, for QoS 0, only counts bytes; for QoS 1 it walks each packet\'s fixed header, remaining length and packet id and answers PUBACK (one write per received chunk). Each run uses a fresh connection; the clock starts after CONNACK and stops when the fake broker reports (over IPC) that it counted all ' + fmt(CO_N0, 0) + ' QoS 0 PUBLISHes (24 bytes each), or at the last PUBACK of ' + fmt(CO_N1, 0) + ' QoS 1 publishes (window ' + WINDOW + '). Publishing is the same as end to end: ' + BATCH + ' per event-loop turn for QoS 0. CPU per message: `process.cpuUsage()` of the bench process (only the client runs in it) and, reported separately, of the fake broker process. mosquitto_pub is run the same way (`-l`, N lines on stdin; its time includes process start). Warm-up first, then ' + REPS + ' rounds rotating which JS client goes first; median shown.',
+      '- **' + LITE_LABEL + '** (src/lite/client.ts on host-sim/node-lite-platform.ts, default buffers but outbox 8 KB and maxInflight ' + WINDOW + ' like ours) runs client-only only, in the same rounds and rotation as the other two JS clients, driven the same way (' + BATCH + ' QoS 0 publishes per turn; QoS 1 at most ' + WINDOW + ' unacknowledged). It has no per-PUBACK callback, so its QoS 1 side counts the bytes coming back (only 4-byte PUBACKs arrive during a run). It is not in the end-to-end and latency runs.',
       '- **End to end**: one mosquitto (spawned with a generated config on a free 127.0.0.1 port, queue limits lifted so no message is dropped) serves every side in the same run.',
       '- QoS 0: ' + fmt(N0, 0) + ' publishes of 16 bytes on `temp`, handed over in batches of ' + BATCH + ' per event-loop turn (ours retries when its transmit buffer is full). The clock stops when a bare-socket QoS 0 subscriber — in its own child process (bench/subscriber-child.ts) — has received every message.',
       '- QoS 1: ' + fmt(N1, 0) + ' publishes with at most ' + WINDOW + ' unacknowledged (libmosquitto\'s default window, so all three sides use the same); the clock stops at the last PUBACK and the last message at the subscriber.',
@@ -210,7 +221,7 @@ export async function run(): Promise<PartBody> {
       '- The machine is shared (2 cores, other jobs running while this ran), so rates drift from run to run — the "every run" tables show the spread.',
       '- Latency: two clients of the same library (ours: two MqttClients; theirs: two MQTT.js clients) — publish one message on `lat`, wait for it at the subscriber, publish the next; ' + LAT_WARM + ' warm-up then ' + LAT_N + ' samples; p50/p99 per run, median of ' + REPS + ' runs.',
     ],
-    tables: [coTput, coCpu, coAll, tput, cpu, latency, all],
+    tables: [coTput, coCpu, coClients, coAll, tput, cpu, latency, all],
     targets: targets,
     notes: notes,
   };
