@@ -33,6 +33,11 @@ function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): s
 class NodeLiteTransport implements LiteTransport {
   private closed = false;
   private error = '';
+  // The client writes one packet per write(), often hundreds in one event-loop turn (a fleet's
+  // readings, an outbox resent after a reconnect); one socket.write per turn costs far less.
+  private queued: string[] = [];
+  private flushing = false;
+  private readonly flushFn = (): void => this.flush();
 
   constructor(private readonly socket: net.Socket, secure: boolean, where: string, sink: LiteSink) {
     socket.setNoDelay(true);
@@ -57,11 +62,21 @@ class NodeLiteTransport implements LiteTransport {
 
   write(data: string): void {
     if (this.closed || this.socket.destroyed || data.length === 0) return;
-    this.socket.write(data, 'latin1');
+    this.queued.push(data);
+    if (!this.flushing) { this.flushing = true; setImmediate(this.flushFn); }
+  }
+
+  private flush(): void {
+    this.flushing = false;
+    if (this.queued.length === 0) return;
+    const data = this.queued.length === 1 ? this.queued[0] : this.queued.join('');
+    this.queued.length = 0;
+    if (!this.socket.destroyed) this.socket.write(data, 'latin1');
   }
 
   end(): void {
     if (this.closed) return;
+    this.flush(); // what the client wrote before end() (its DISCONNECT) still goes out
     this.closed = true;
     const s = this.socket;
     if (s.connecting || s.destroyed) { s.destroy(); return; }
