@@ -3,7 +3,12 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { parseBrokerUrl } from '../src/url.js';
+import { LiteClient } from '../src/lite/client.js';
+import type { LitePlatform } from '../src/lite/types.js';
 import type { Faults } from './fault-proxy.js';
+
+/** Which client the simulated devices run: MqttClient (Moddable) or LiteClient (Espruino). */
+export type ClientKind = 'full' | 'lite';
 
 export interface SimOptions {
   broker?: string; // external broker URL; undefined = embedded aedes
@@ -20,6 +25,7 @@ export interface SimOptions {
   ramp: number; // device connects started per second
   report: number; // s between plain status lines when stdout is not a terminal
   faults?: Faults; // undefined = devices connect straight to the broker
+  client: ClientKind;
   help: boolean;
 }
 
@@ -42,6 +48,8 @@ Usage: host-sim [options]        (npm start -- [options])
   --per-device-topics sensor <id> publishes to <t>/<id> and <t>/<id>/status instead, so loss is
                       counted exactly per device with any broker (with --broker and shared
                       topics it is counted fleet-wide: the subscriber cannot tell who published)
+  --client <c>        the client every device runs: full (MqttClient, as on Moddable; default)
+                      or lite (LiteClient, what Espruino boards run; mqtt:// and mqtts:// only)
   --id-prefix <p>     client ids are <p>1, <p>2, … (default sim-)
   --duration <s>      stop after this many seconds and print the summary (default: until Ctrl-C)
   --ramp <n>          start at most n device connections per second (default 200)
@@ -64,6 +72,32 @@ function num(name: string, text: string | undefined, min: number, max: number, i
   return n;
 }
 
+function clientKind(text: string | undefined): ClientKind {
+  if (text === undefined || text === 'full') return 'full';
+  if (text === 'lite') return 'lite';
+  throw new UsageError(`--client must be full or lite, not "${text}"`);
+}
+
+// Never called: constructing a LiteClient only parses its options, and nothing connects.
+const NO_PLATFORM: LitePlatform = {
+  connect() {
+    throw new Error('not used');
+  },
+  now: () => 0,
+  setTimer: () => 0,
+  clearTimer: () => {},
+};
+
+/** LiteClient reads URLs more narrowly than parseBrokerUrl (no tcp:// or ssl://): ask it, not a copy of its rules. */
+function checkLiteUrl(url: string): void {
+  try {
+    new LiteClient({ url, platform: NO_PLATFORM });
+  } catch (e) {
+    const why = (e as { message?: string }).message ?? String(e);
+    throw new UsageError(`--broker: LiteClient (--client lite) cannot use this URL (${why}): it takes mqtt://host:port and mqtts://host:port, no tcp://, ssl:// or [IPv6] hosts`);
+  }
+}
+
 export function parseOptions(argv: string[]): SimOptions {
   let parsed;
   try {
@@ -81,6 +115,7 @@ export function parseOptions(argv: string[]): SimOptions {
         'per-device-topics': { type: 'boolean' },
         duration: { type: 'string' },
         'id-prefix': { type: 'string' },
+        client: { type: 'string' },
         ramp: { type: 'string' },
         report: { type: 'string' },
         quiet: { type: 'boolean' },
@@ -109,6 +144,7 @@ export function parseOptions(argv: string[]): SimOptions {
     json: v.json === true,
     ramp: num('ramp', v.ramp, 1, 1_000_000, false) ?? 200,
     report: num('report', v.report, 0.1, 86_400, false) ?? 5,
+    client: clientKind(v.client),
     help: v.help === true,
   };
   if (opts.topic === '' || /[+#\u0000]/.test(opts.topic)) {
@@ -123,6 +159,7 @@ export function parseOptions(argv: string[]): SimOptions {
     } catch (e) {
       throw new UsageError('--broker: ' + ((e as { message?: string }).message ?? String(e)));
     }
+    if (opts.client === 'lite') checkLiteUrl(v.broker);
     opts.broker = v.broker;
   }
   if (v.ca !== undefined) {

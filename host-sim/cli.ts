@@ -1,17 +1,19 @@
 #!/usr/bin/env node
 // `host-sim` / `npm start`: a broker (embedded aedes unless --broker), a fleet of simulated
-// temperature sensors running the firmware app, a subscriber that shows what arrives, optional
+// temperature sensors running the firmware app (with MqttClient, or with --client lite the
+// LiteClient Espruino boards run), a subscriber that shows what arrives, optional
 // faults in between, and a summary at the end (--duration or Ctrl-C).
 import { parseOptions, UsageError, HELP, type SimOptions } from './args.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.js';
 import { FaultProxy } from './fault-proxy.js';
-import { Fleet, type Attribution, type DeviceState } from './fleet.js';
+import { Fleet, type Attribution, type DevicePlatform, type DeviceState } from './fleet.js';
 import { PublisherMatcher } from './attribution.js';
 import { Subscriber } from './subscriber.js';
-import { statusLine, totals, summarize, formatSummary, type Resources } from './report.js';
+import { statusLine, totals, summarize, formatSummary, clientName, type Resources } from './report.js';
 import { describeLimit, limitIn, preflight } from './limits.js';
 import { parseBrokerUrl } from '../src/url.js';
 import { createNodePlatform } from './node-platform.js';
+import { createNodeLitePlatform } from './node-lite-platform.js';
 
 // Readings are printed one per line only for fleets small enough to read.
 const PRINT_READINGS_UP_TO = 20;
@@ -110,7 +112,11 @@ async function main(argv: string[]): Promise<void> {
     process.stderr.write('host-sim: warning: ' + w + '\n');
   }
 
+  // The subscriber always runs MqttClient; the devices run the client chosen, with the same TLS trust.
   const platform = createNodePlatform({ ca: opts.ca });
+  const devicePlatform: DevicePlatform = opts.client === 'lite'
+    ? { client: 'lite', platform: createNodeLitePlatform({ ca: opts.ca }) }
+    : { client: 'full', platform };
   const printReadings = !opts.quiet && opts.devices <= PRINT_READINGS_UP_TO;
 
   const statusTopic = opts.topic + '/status';
@@ -162,10 +168,11 @@ async function main(argv: string[]): Promise<void> {
     if (embedded) await embedded.close();
     process.exit(1);
   }
+  const fleetName = `${opts.devices} device(s) running ${clientName(opts.client)}`;
   say(opts.perDeviceTopics
-    ? `subscriber on ${opts.topic}/+ and ${opts.topic}/+/status — ${opts.devices} device(s) publish to ${opts.topic}/<id> every ${opts.interval} ms, QoS ${opts.qos}` +
+    ? `subscriber on ${opts.topic}/+ and ${opts.topic}/+/status — ${fleetName} publish to ${opts.topic}/<id> every ${opts.interval} ms, QoS ${opts.qos}` +
       (proxy ? ' through the fault proxy' : '')
-    : `subscriber on ${opts.topic} and ${statusTopic} — ${opts.devices} device(s) publish to ${opts.topic} every ${opts.interval} ms, QoS ${opts.qos}` +
+    : `subscriber on ${opts.topic} and ${statusTopic} — ${fleetName} publish to ${opts.topic} every ${opts.interval} ms, QoS ${opts.qos}` +
       (proxy ? ' through the fault proxy' : '') +
       (attribution === 'fleet' ? '; senders unknown on an external broker, loss counted fleet-wide' : ''));
 
@@ -179,7 +186,7 @@ async function main(argv: string[]): Promise<void> {
     attribution,
     idPrefix: opts.idPrefix,
     ramp: opts.ramp,
-    platform,
+    devicePlatform,
     onLimit: (l) => say('host-sim: ' + describeLimit(l) + ` (${f.started} devices started; no more will be)`),
   });
   fleet = f;

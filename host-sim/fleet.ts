@@ -1,14 +1,18 @@
 // The simulated fleet: N copies of the firmware's temperature-sensor app (the same compiled code a
 // board runs), each with its own simulated sensor, started at a bounded rate, optionally behind the
 // fault proxy. It only observes the app (stats, onReading, the client's counters); it never
-// re-implements what the app does.
+// re-implements what the app does. The devices run MqttClient (as on Moddable) or LiteClient (as
+// on Espruino, over the byte-string Node platform): the app is the same either way.
 import { startTempSensor } from '../src/apps/temp-sensor.js';
 import type { TempSensorApp } from '../src/apps/temp-sensor.js';
 import { MqttClient } from '../src/client.js';
+import { LiteClient } from '../src/lite/client.js';
+import type { LitePlatform, LiteSink, LiteTransport } from '../src/lite/types.js';
 import { formatCelsius } from '../src/apps/sensor.js';
 import type { Platform, TransportSink } from '../src/client.js';
 import { SimulatedSensor, hostBoard } from '../boards/host.js';
 import { limitIn, type LimitHit } from './limits.js';
+import type { ClientKind } from './args.js';
 
 // How a reading the subscriber got is tied to its device: by its topic (--per-device-topics), by
 // the embedded broker's word (shared topics), or not at all (shared topics on an external broker:
@@ -19,7 +23,7 @@ export interface DeviceState {
   id: string;
   topic: string;
   statusTopic: string;
-  app: TempSensorApp<MqttClient> | null; // null until its turn in the ramp
+  run: DeviceRun | null; // null until its turn in the ramp
   // QoS 1 readings the app handed to the client ('sent' or 'queued') that the subscriber has not
   // seen yet, as a multiset of payloads: readings carry no sequence number, so equal values are
   // interchangeable (see the loss note in the README).
@@ -29,6 +33,16 @@ export interface DeviceState {
   received: number; // readings the subscriber matched to this device (not counted when attribution is 'fleet')
   duplicates: number; // readings the subscriber got beyond what was expected (resends after a cut)
 }
+
+/** A started device: the app, with the client class it was given. */
+export type DeviceRun =
+  | { client: 'full'; app: TempSensorApp<MqttClient> }
+  // LiteClient keeps no counters; `connects` counts its platform.connect calls (the first and
+  // every retry), as MqttClient's stats.reconnects counts its retries.
+  | { client: 'lite'; app: TempSensorApp<LiteClient>; connects: number };
+
+/** The platform the devices' client runs on, matching the client. */
+export type DevicePlatform = { client: 'full'; platform: Platform } | { client: 'lite'; platform: LitePlatform };
 
 export interface FleetConfig {
   broker: string; // URL the devices connect to (the proxy's when faults are on)
@@ -40,7 +54,7 @@ export interface FleetConfig {
   attribution: Attribution;
   idPrefix: string;
   ramp: number; // connects started per second
-  platform: Platform;
+  devicePlatform: DevicePlatform;
   onLimit: (l: LimitHit) => void;
 }
 
@@ -59,10 +73,14 @@ export class Fleet {
   fleetReceived = 0;
   fleetDuplicates = 0;
   private rampTimer: NodeJS.Timeout | null = null;
-  private platform: Platform;
+  private readonly devicePlatform: DevicePlatform;
 
   constructor(readonly config: FleetConfig) {
-    this.platform = watchLimits(config.platform, (l) => this.limitHit(l));
+    const hit = (l: LimitHit) => this.limitHit(l);
+    const dp = config.devicePlatform;
+    this.devicePlatform = dp.client === 'full'
+      ? { client: 'full', platform: watchLimits(dp.platform, hit) }
+      : { client: 'lite', platform: watchLiteLimits(dp.platform, hit) };
     for (let i = 1; i <= config.devices; i++) {
       const id = config.idPrefix + i;
       const topic = config.perDeviceTopics ? config.topic + '/' + id : config.topic;
@@ -70,7 +88,7 @@ export class Fleet {
         id,
         topic,
         statusTopic: topic + '/status',
-        app: null,
+        run: null,
         pending: new Map(),
         pendingCount: 0,
         expected: 0,
@@ -110,25 +128,37 @@ export class Fleet {
     this.rampTimer = null;
   }
 
+  get client(): ClientKind {
+    return this.config.devicePlatform.client;
+  }
+
   private startDevice(d: DeviceState): void {
     const sensor = new SimulatedSensor({ start: 19 + Math.random() * 4 });
-    const app = startTempSensor(
-      {
-        broker: this.config.broker,
-        clientId: d.id,
-        topic: d.topic,
-        statusTopic: d.statusTopic,
-        interval: this.config.interval,
-        qos: this.config.qos,
-        outboxSize: hostBoard.outboxSize,
-        receiveBufferSize: 256, // devices receive nothing but acks: keep the fleet small in memory
-        transmitBufferSize: 256,
-      },
-      sensor,
-      this.platform,
-      MqttClient,
-    );
-    app.onReading = (value, result) => {
+    // The same app configuration for both clients: only the class (and its platform) differ.
+    const config = {
+      broker: this.config.broker,
+      clientId: d.id,
+      topic: d.topic,
+      statusTopic: d.statusTopic,
+      interval: this.config.interval,
+      qos: this.config.qos,
+      outboxSize: hostBoard.outboxSize,
+      receiveBufferSize: 256, // devices receive nothing but acks: keep the fleet small in memory
+      transmitBufferSize: 256,
+    };
+    const dp = this.devicePlatform;
+    let run: DeviceRun;
+    if (dp.client === 'full') {
+      run = { client: 'full', app: startTempSensor(config, sensor, dp.platform, MqttClient) };
+    } else {
+      // The app connects from its constructor, so the counter exists before the app does; it
+      // then becomes the run itself (same object), so later connects are counted too.
+      const counter = { connects: 0 };
+      const app = startTempSensor(config, sensor, new CountingLitePlatform(dp.platform, counter), LiteClient);
+      run = Object.assign(counter, { client: 'lite' as const, app });
+    }
+    d.run = run;
+    run.app.onReading = (value, result) => {
       if (result !== 'sent' && result !== 'queued') return;
       if (this.config.qos !== 1 || !this.counting) return;
       const payload = formatCelsius(value);
@@ -141,7 +171,6 @@ export class Fleet {
         d.pendingCount++;
       }
     };
-    d.app = app;
   }
 
   /** The subscriber saw `payload` on a device's reading topic. */
@@ -184,12 +213,12 @@ export class Fleet {
   /** Ends every started device the app's own way (offline status, DISCONNECT). */
   stop(): void {
     this.stopRamp();
-    for (const d of this.devices) if (d.app) d.app.stop();
+    for (const d of this.devices) if (d.run) d.run.app.stop();
   }
 
   connectedCount(): number {
     let n = 0;
-    for (const d of this.devices) if (d.app && d.app.client.connected) n++;
+    for (const d of this.devices) if (d.run && d.run.app.client.connected) n++;
     return n;
   }
 
@@ -242,4 +271,44 @@ function watchLimits(p: Platform, hit: (l: LimitHit) => void): Platform {
       }
     },
   };
+}
+
+// The same for the lite client's byte-string platform.
+function watchLiteLimits(p: LitePlatform, hit: (l: LimitHit) => void): LitePlatform {
+  return {
+    now: () => p.now(),
+    setTimer: (ms, fn) => p.setTimer(ms, fn),
+    clearTimer: (h) => p.clearTimer(h),
+    deviceId: p.deviceId ? () => p.deviceId!() : undefined,
+    connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport {
+      const watched: LiteSink = {
+        onOpen: () => sink.onOpen(),
+        onData: (data) => sink.onData(data),
+        onClose: (reason?: string) => {
+          const l = limitIn(reason);
+          if (l) hit(l);
+          sink.onClose(reason);
+        },
+      };
+      try {
+        return p.connect(host, port, secure, watched);
+      } catch (e) {
+        const l = limitIn(String((e as Error).message || e) + ' ' + String((e as NodeJS.ErrnoException).code));
+        if (l) hit(l);
+        throw e;
+      }
+    },
+  };
+}
+
+/** One device's view of the shared lite platform, counting its connection attempts. */
+class CountingLitePlatform implements LitePlatform {
+  constructor(private readonly p: LitePlatform, private readonly counter: { connects: number }) {}
+  connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport {
+    this.counter.connects++;
+    return this.p.connect(host, port, secure, sink);
+  }
+  now(): number { return this.p.now(); }
+  setTimer(ms: number, fn: () => void): unknown { return this.p.setTimer(ms, fn); }
+  clearTimer(handle: unknown): void { this.p.clearTimer(handle); }
 }

@@ -1,5 +1,6 @@
 // What host-sim tells the user: the live status line and the final summary (text or JSON).
 import type { Fleet, DeviceState, Attribution } from './fleet.js';
+import type { ClientKind } from './args.js';
 import { describeLimit, type LimitHit } from './limits.js';
 
 export interface Totals {
@@ -10,8 +11,8 @@ export interface Totals {
   published: number; // written to the broker at once ('sent')
   queued: number; // put in the outbox while offline or with the window full
   dropped: number; // refused by the client (QUEUE_FULL, NOT_CONNECTED at QoS 0)
-  acknowledged: number; // PUBACKs the devices got (readings and status messages)
-  reconnects: number;
+  acknowledged: number | null; // PUBACKs the devices got (readings and status messages); null: LiteClient does not tell
+  reconnects: number; // connection attempts after each device's first
   received: number; // readings the subscriber got (duplicates excluded)
   duplicates: number;
   expected: number; // QoS 1 readings the subscriber must receive
@@ -25,17 +26,33 @@ export interface DeviceRow {
   published: number;
   queued: number;
   dropped: number;
-  acknowledged: number;
+  acknowledged: number | null; // null: LiteClient does not report PUBACKs
   reconnects: number;
   received: number | null; // null: shared topics on an external broker, nobody knows the sender
   duplicates: number | null;
   lost: number | null; // null: QoS 0, or not attributable (loss is then counted fleet-wide only)
 }
 
+/** The name of the client class the devices run, for people. */
+export function clientName(client: ClientKind): string {
+  return client === 'lite' ? 'LiteClient' : 'MqttClient';
+}
+
 export function deviceRow(d: DeviceState, fleet: Fleet): DeviceRow {
-  const app = d.app;
+  const run = d.run;
+  const app = run ? run.app : null;
   const qos = fleet.config.qos;
   const fleetWide = fleet.config.attribution === 'fleet';
+  // LiteClient has no PUBACK callback or counter: acked is unknown, not 0, for every lite
+  // device (started or not). Its retries are counted at its platform by the fleet.
+  let acknowledged: number | null = fleet.client === 'lite' ? null : 0;
+  let reconnects = 0;
+  if (run && run.client === 'full') {
+    acknowledged = run.app.client.stats.acked;
+    reconnects = run.app.client.stats.reconnects;
+  } else if (run) {
+    reconnects = Math.max(0, run.connects - 1);
+  }
   // Fleet-wide accounting can still say "none of this device's readings were lost" when none of anybody's were.
   const lost = qos !== 1 ? null : !fleetWide ? d.pendingCount : fleet.fleetPendingCount === 0 ? 0 : null;
   return {
@@ -45,8 +62,8 @@ export function deviceRow(d: DeviceState, fleet: Fleet): DeviceRow {
     published: app ? app.stats.published : 0,
     queued: app ? app.stats.queued : 0,
     dropped: app ? app.stats.dropped : 0,
-    acknowledged: app ? app.client.stats.acked : 0,
-    reconnects: app ? app.client.stats.reconnects : 0,
+    acknowledged,
+    reconnects,
     received: fleetWide ? null : d.received,
     duplicates: fleetWide ? null : d.duplicates,
     lost,
@@ -57,7 +74,7 @@ export function totals(fleet: Fleet): Totals {
   const qos = fleet.config.qos;
   const t: Totals = {
     devices: fleet.devices.length, started: fleet.started, connected: 0, readings: 0, published: 0, queued: 0,
-    dropped: 0, acknowledged: 0, reconnects: 0, received: 0, duplicates: 0, expected: 0, lost: qos === 1 ? 0 : null,
+    dropped: 0, acknowledged: fleet.client === 'lite' ? null : 0, reconnects: 0, received: 0, duplicates: 0, expected: 0, lost: qos === 1 ? 0 : null,
   };
   const fleetWide = fleet.config.attribution === 'fleet';
   for (const d of fleet.devices) {
@@ -67,7 +84,7 @@ export function totals(fleet: Fleet): Totals {
     t.published += r.published;
     t.queued += r.queued;
     t.dropped += r.dropped;
-    t.acknowledged += r.acknowledged;
+    if (t.acknowledged !== null && r.acknowledged !== null) t.acknowledged += r.acknowledged;
     t.reconnects += r.reconnects;
     t.received += r.received ?? 0;
     t.duplicates += r.duplicates ?? 0;
@@ -85,7 +102,7 @@ export function totals(fleet: Fleet): Totals {
 export function statusLine(t: Totals, rate: number): string {
   return (
     `devices ${t.connected}/${t.started} connected (${t.started - t.connected} connecting)` +
-    ` | published ${t.published} acked ${t.acknowledged} queued ${t.queued} dropped ${t.dropped}` +
+    ` | published ${t.published} acked ${t.acknowledged ?? '-'} queued ${t.queued} dropped ${t.dropped}` +
     ` | received ${t.received} | reconnects ${t.reconnects} | ${rate.toFixed(1)} msg/s`
   );
 }
@@ -104,6 +121,7 @@ export interface Resources {
 export interface Summary {
   broker: string;
   embeddedBroker: boolean;
+  client: ClientKind; // full: MqttClient, lite: LiteClient (what Espruino boards run)
   topics: { readings: string; status: string }; // '<id>' stands for each device's id
   attribution: Attribution; // how received readings were tied to devices
   receivedOn: Record<string, number>; // topic → messages the subscriber got there (readings and statuses)
@@ -144,6 +162,10 @@ export function summarize(
   const n = Math.max(1, fleet.started);
   const cpuMs = res.cpuUserMs + res.cpuSystemMs;
   const notes: string[] = [];
+  if (fleet.client === 'lite') {
+    notes.push('LiteClient reports no PUBACKs (no onPublished, no counters), so acked is unknown (-, null in JSON); ' +
+      'its reconnects are counted by host-sim, as connection attempts after the first');
+  }
   if (c.attribution === 'fleet') {
     notes.push(
       `all devices share ${c.topic} on an external broker, so received, duplicates and lost are counted fleet-wide ` +
@@ -155,6 +177,7 @@ export function summarize(
   return {
     broker: info.broker,
     embeddedBroker: info.embedded,
+    client: fleet.client,
     topics: { readings: readingTopic, status: readingTopic + '/status' },
     attribution: c.attribution,
     receivedOn: info.receivedOn,
@@ -203,16 +226,16 @@ export function formatSummary(s: Summary): string {
   const t = s.totals;
   const out: string[] = [];
   out.push('');
-  out.push(`host-sim summary — ${s.devices} device(s), QoS ${s.qos}, every ${s.interval} ms, ${s.seconds} s, broker ${s.broker}${s.embeddedBroker ? ' (embedded aedes)' : ''}`);
+  out.push(`host-sim summary — ${s.devices} device(s) running ${clientName(s.client)}, QoS ${s.qos}, every ${s.interval} ms, ${s.seconds} s, broker ${s.broker}${s.embeddedBroker ? ' (embedded aedes)' : ''}`);
   const head = ['device', 'readings', 'published', 'queued', 'dropped', 'acked', 'reconnects', 'received', 'lost'];
   const w = [Math.max(8, ...s.perDevice.map((r) => r.id.length)) + 2, 9, 10, 7, 8, 7, 11, 9, 6];
   const line = (cells: (string | number)[]) => cells.map((c, i) => (i === 0 ? String(c).padEnd(w[0]) : pad(c, w[i]))).join('');
   out.push(s.perDeviceComplete ? 'per device:' : `the ${s.perDevice.length} worst of ${s.devices} devices:`);
   out.push(line(head));
   for (const r of s.perDevice) {
-    out.push(line([r.id, r.readings, r.published, r.queued, r.dropped, r.acknowledged, r.reconnects, r.received ?? '-', r.lost ?? '-']));
+    out.push(line([r.id, r.readings, r.published, r.queued, r.dropped, r.acknowledged ?? '-', r.reconnects, r.received ?? '-', r.lost ?? '-']));
   }
-  out.push(line(['total', t.readings, t.published, t.queued, t.dropped, t.acknowledged, t.reconnects, t.received, t.lost === null ? '-' : t.lost]));
+  out.push(line(['total', t.readings, t.published, t.queued, t.dropped, t.acknowledged ?? '-', t.reconnects, t.received, t.lost === null ? '-' : t.lost]));
   const fleetWide = s.attribution === 'fleet' ? ' (fleet-wide: shared topic, senders unknown)' : '';
   if (t.lost !== null) {
     out.push(`lost: ${t.lost} of ${t.expected} QoS 1 readings never reached the subscriber${fleetWide}` + (t.duplicates ? ` (${t.duplicates} duplicate deliveries after reconnects)` : ''));

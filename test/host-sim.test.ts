@@ -44,6 +44,10 @@ test('default run: an embedded broker, 3 sensors publishing on exactly temp and 
   t.true(s.embeddedBroker);
   t.regex(r.stderr, /embedded aedes broker on 127\.0\.0\.1:\d+/);
   t.is(s.devices, 3);
+  // The default client is MqttClient, which counts the PUBACKs it got (readings and statuses).
+  t.is(s.client, 'full');
+  t.regex(r.stderr, /3 device\(s\) running MqttClient publish to temp/);
+  t.true(s.totals.acknowledged >= s.totals.received, `${s.totals.acknowledged} acked`);
   // The firmware's topics and nothing else reached the subscriber.
   t.deepEqual(s.topics, { readings: 'temp', status: 'temp/status' });
   t.deepEqual(Object.keys(s.receivedOn).sort(), ['temp', 'temp/status']);
@@ -65,6 +69,52 @@ test('default run: an embedded broker, 3 sensors publishing on exactly temp and 
   }
   t.notRegex(r.stderr, /temp\/sim-/);
   t.true(s.memory.rss > 0 && s.cpu.userMs >= 0);
+});
+
+test('--client lite: the devices run LiteClient, every reading arrives, acked unknown rather than 0', async (t) => {
+  const r = await run(['--client', 'lite', '--devices', '3', '--interval', '300', '--duration', '3', '--json'], 30000);
+  const s = summaryOf(t, r);
+  t.is(r.code, 0, r.stderr);
+  t.is(s.client, 'lite');
+  t.regex(r.stderr, /3 device\(s\) running LiteClient publish to temp every 300 ms, QoS 1/);
+  t.deepEqual(Object.keys(s.receivedOn).sort(), ['temp', 'temp/status']);
+  t.is(s.attribution, 'broker');
+  t.deepEqual(s.perDevice.map((d: { id: string }) => d.id).sort(), ['sim-1', 'sim-2', 'sim-3']);
+  for (const d of s.perDevice) {
+    t.true(d.received >= 4, `${d.id} got ${d.received} readings through`);
+    t.is(d.lost, 0, d.id);
+    t.is(d.duplicates, 0, d.id);
+    t.is(d.acknowledged, null, d.id); // LiteClient has no PUBACK callback: not a fake 0
+    t.is(d.reconnects, 0, d.id);
+  }
+  t.is(s.totals.acknowledged, null);
+  t.is(s.totals.lost, 0);
+  t.true(s.totals.expected >= 12);
+  t.is(s.totals.received, s.totals.expected);
+  t.true(s.notes.some((n: string) => /LiteClient.*acked is unknown/.test(n)));
+  for (const id of ['sim-1', 'sim-2', 'sim-3']) {
+    t.regex(r.stderr, new RegExp('^' + id + '\\s+temp\\s+-?\\d+\\.\\d$', 'm'));
+    t.regex(r.stderr, new RegExp('^' + id + '\\s+temp/status\\s+online$', 'm'));
+  }
+});
+
+test('--client lite through the fault proxy, links cut twice a second: reconnects counted, nothing lost', async (t) => {
+  // The text summary, as a user reads it.
+  const r = await run(['--client', 'lite', '--devices', '5', '--interval', '200', '--drop-every', '0.5', '--duration', '3', '--quiet'], 30000);
+  t.is(r.code, 0, r.stderr);
+  t.regex(r.stdout, /^host-sim summary — 5 device\(s\) running LiteClient, QoS 1/m);
+  // acked shows "-" (unknown); reconnects are counted from the client's connection attempts.
+  const total = /^total\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+-\s+(\d+)\s+(\d+)\s+0$/m.exec(r.stdout);
+  t.truthy(total, r.stdout);
+  const reconnects = Number(total![5]);
+  const proxy = /proxy saw (\d+) connections, cut (\d+)/.exec(r.stdout);
+  t.truthy(proxy, r.stdout);
+  const [connections, cuts] = [Number(proxy![1]), Number(proxy![2])];
+  t.true(cuts >= 5, `the proxy cut ${cuts} links`);
+  t.true(reconnects >= 5, `${reconnects} reconnects`);
+  // Every connection the proxy saw was a device's first or one of its counted reconnects.
+  t.true(connections <= 5 + reconnects && connections >= reconnects, `${connections} connections, ${reconnects} reconnects`);
+  t.regex(r.stdout, /^lost: 0 of \d+ QoS 1 readings/m);
 });
 
 test('--per-device-topics: each sensor on temp/<id> and temp/<id>/status, counted per device', async (t) => {
@@ -118,6 +168,8 @@ for (const [args, pattern] of [
   [['--broker', 'nope://x'], /--broker.*scheme/],
   [['--devices', 'abc'], /--devices.*abc/],
   [['--qos', '2'], /--qos/],
+  [['--client', 'bogus'], /--client must be full or lite, not "bogus"/],
+  [['--client', 'lite', '--broker', 'tcp://127.0.0.1:1883'], /--broker: LiteClient/],
 ] as [string[], RegExp][]) {
   test(`bad arguments ${args.join(' ')}: one line on stderr, exit 2`, async (t) => {
     const r = await run(args, 10000);
