@@ -77,26 +77,28 @@ class TempSensor<P extends AppPlatform, C extends AppClient> implements TempSens
   client: C;
   stats: TempSensorStats;
   onReading?: (value: number, result: string) => void;
-  private sensor: TemperatureSensor;
-  private platform: P;
-  private topic: string;
-  private statusTopic: string;
-  private interval: number;
-  private qos: 0 | 1;
+  private sensorIn: TemperatureSensor;
+  private plat: P;
+  private readTopic: string;
+  private statTopic: string;
+  private period: number;
+  private readQos: 0 | 1;
   private failing: boolean;
+  private unsent: string; // a status the client could not take (outbox full): retried every sample
   private stopped: boolean;
   private timer: unknown;
   private due: number;
   private tickFn: () => void; // the one timer callback, made once: nothing allocated per sample
 
   constructor(config: TempSensorConfig, sensor: TemperatureSensor, platform: P, Client: ClientClass<P, C>) {
-    this.sensor = sensor;
-    this.platform = platform;
-    this.topic = config.topic || 'temp';
-    this.statusTopic = config.statusTopic || 'temp/status';
-    this.interval = config.interval && config.interval > 0 ? config.interval : 10000;
-    this.qos = config.qos === 0 ? 0 : 1;
+    this.sensorIn = sensor;
+    this.plat = platform;
+    this.readTopic = config.topic || 'temp';
+    this.statTopic = config.statusTopic || 'temp/status';
+    this.period = config.interval && config.interval > 0 ? config.interval : 10000;
+    this.readQos = config.qos === 0 ? 0 : 1;
     this.failing = false;
+    this.unsent = '';
     this.stopped = false;
     this.stats = { samples: 0, published: 0, queued: 0, dropped: 0, sensorErrors: 0 };
     const self = this;
@@ -109,66 +111,72 @@ class TempSensor<P extends AppPlatform, C extends AppClient> implements TempSens
       receiveBufferSize: config.receiveBufferSize,
       transmitBufferSize: config.transmitBufferSize,
       maxInflight: config.maxInflight,
-      will: { topic: this.statusTopic, payload: STATUS_OFFLINE, qos: 1, retain: true },
+      will: { topic: this.statTopic, payload: STATUS_OFFLINE, qos: 1, retain: true },
       platform: platform,
     });
     this.client.onConnect = function () {
       // After every (re)connect: the will may have fired meanwhile, so say where we stand again.
-      self.status(self.failing ? STATUS_SENSOR_ERROR : STATUS_ONLINE);
+      self.setStatus(self.failing ? STATUS_SENSOR_ERROR : STATUS_ONLINE);
     };
-    this.due = platform.now() + this.interval;
-    this.timer = platform.setTimer(this.interval, this.tickFn);
+    this.due = platform.now() + this.period;
+    this.timer = platform.setTimer(this.period, this.tickFn);
     this.client.connect();
   }
 
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
-    this.platform.clearTimer(this.timer);
-    // A clean DISCONNECT suppresses the will, so leave the truth behind ourselves.
-    if (this.client.connected) this.status(STATUS_OFFLINE);
+    this.plat.clearTimer(this.timer);
+    // A clean DISCONNECT suppresses the will, so leave the truth behind ourselves. At QoS 0: it is
+    // written at once, ahead of the DISCONNECT on the same stream, even when QoS 1 messages fill
+    // the in-flight window (at QoS 1 it would wait behind them, and end() would drop it).
+    if (this.client.connected) this.client.publish(this.statTopic, STATUS_OFFLINE, 0, true);
     this.client.end();
   }
 
   private tick(): void {
     if (this.stopped) return;
+    if (this.unsent) this.setStatus(this.unsent);
     this.sample();
     // Keep the period even if a sample (or the engine) was late; never schedule in the past.
-    const now = this.platform.now();
-    this.due += this.interval;
-    if (this.due < now) this.due = now + this.interval;
-    this.timer = this.platform.setTimer(this.due - now, this.tickFn);
+    const now = this.plat.now();
+    this.due += this.period;
+    if (this.due < now) this.due = now + this.period;
+    this.timer = this.plat.setTimer(this.due - now, this.tickFn);
   }
 
   private sample(): void {
     this.stats.samples++;
     let value: unknown = NaN;
     let ok = true;
-    try { value = this.sensor.read(); } catch (e) { ok = false; }
+    try { value = this.sensorIn.read(); } catch (e) { ok = false; }
     if (!ok || !isPlausibleReading(value)) {
       this.stats.sensorErrors++;
       if (!this.failing) {
         this.failing = true;
-        this.status(STATUS_SENSOR_ERROR);
+        this.setStatus(STATUS_SENSOR_ERROR);
       }
       if (this.onReading) this.onReading(NaN, STATUS_SENSOR_ERROR);
       return;
     }
     if (this.failing) {
       this.failing = false;
-      this.status(STATUS_ONLINE);
+      this.setStatus(STATUS_ONLINE);
     }
     const v = value as number;
-    const result = this.client.publish(this.topic, formatCelsius(v), this.qos, false);
+    const result = this.client.publish(this.readTopic, formatCelsius(v), this.readQos, false);
     if (result === 'sent') this.stats.published++;
     else if (result === 'queued') this.stats.queued++;
     else this.stats.dropped++;
     if (this.onReading) this.onReading(v, result);
   }
 
-  private status(text: string): void {
+  private setStatus(text: string): void {
     // QoS 1: a status change made while offline waits in the outbox with the readings, in order.
-    this.client.publish(this.statusTopic, text, 1, true);
+    // One the outbox had no room for is tried again at every sample until it fits: the retained
+    // status must not stay wrong (`offline` from the will while readings flow, say).
+    const r = this.client.publish(this.statTopic, text, 1, true);
+    this.unsent = r === 'sent' || r === 'queued' ? '' : text;
   }
 }
 
