@@ -9,7 +9,7 @@ import { MqttClient } from '../src/client.js';
 import { LiteClient } from '../src/lite/client.js';
 import type { LitePlatform, LiteSink, LiteTransport } from '../src/lite/types.js';
 import { formatCelsius } from '../src/apps/sensor.js';
-import type { Platform, TransportSink } from '../src/client.js';
+import type { Platform } from '../src/client.js';
 import { SimulatedSensor, hostBoard } from '../boards/host.js';
 import { limitIn, type LimitHit } from './limits.js';
 import type { ClientKind } from './args.js';
@@ -80,7 +80,7 @@ export class Fleet {
     const dp = config.devicePlatform;
     this.devicePlatform = dp.client === 'full'
       ? { client: 'full', platform: watchLimits(dp.platform, hit) }
-      : { client: 'lite', platform: watchLiteLimits(dp.platform, hit) };
+      : { client: 'lite', platform: watchLimits(dp.platform, hit) };
     for (let i = 1; i <= config.devices; i++) {
       const id = config.idPrefix + i;
       const topic = config.perDeviceTopics ? config.topic + '/' + id : config.topic;
@@ -244,51 +244,26 @@ function takeOne(m: Map<string, number>, payload: string): boolean {
   return true;
 }
 
-// Wraps a platform so that a connection failing on an OS limit (EMFILE, EADDRNOTAVAIL…) is
-// noticed by its errno text, whatever the client turns it into.
-function watchLimits(p: Platform, hit: (l: LimitHit) => void): Platform {
-  return {
-    now: () => p.now(),
-    setTimer: (ms, fn) => p.setTimer(ms, fn),
-    clearTimer: (h) => p.clearTimer(h),
-    deviceId: p.deviceId ? () => p.deviceId!() : undefined,
-    connect(host: string, port: number, secure: boolean, sink: TransportSink) {
-      const watched: TransportSink = {
-        onOpen: () => sink.onOpen(),
-        onData: (c, s, e) => sink.onData(c, s, e),
-        onClose: (reason?: string) => {
-          const l = limitIn(reason);
-          if (l) hit(l);
-          sink.onClose(reason);
-        },
-      };
-      try {
-        return p.connect(host, port, secure, watched);
-      } catch (e) {
-        const l = limitIn(String((e as Error).message || e) + ' ' + String((e as NodeJS.ErrnoException).code));
-        if (l) hit(l);
-        throw e;
-      }
-    },
-  };
+// Wraps a platform (either client's: they differ only in what a sink's onData carries) so that a
+// connection failing on an OS limit (EMFILE, EADDRNOTAVAIL…) is noticed by its errno text,
+// whatever the client turns it into.
+interface AnyPlatform<S, T> {
+  connect(host: string, port: number, secure: boolean, sink: S): T;
+  now(): number; setTimer(ms: number, fn: () => void): unknown; clearTimer(h: unknown): void; deviceId?(): string;
 }
-
-// The same for the lite client's byte-string platform.
-function watchLiteLimits(p: LitePlatform, hit: (l: LimitHit) => void): LitePlatform {
+function watchLimits<S extends { onClose(reason?: string): void }, T>(p: AnyPlatform<S, T>, hit: (l: LimitHit) => void): AnyPlatform<S, T> {
   return {
     now: () => p.now(),
     setTimer: (ms, fn) => p.setTimer(ms, fn),
     clearTimer: (h) => p.clearTimer(h),
     deviceId: p.deviceId ? () => p.deviceId!() : undefined,
-    connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport {
-      const watched: LiteSink = {
-        onOpen: () => sink.onOpen(),
-        onData: (data) => sink.onData(data),
-        onClose: (reason?: string) => {
-          const l = limitIn(reason);
-          if (l) hit(l);
-          sink.onClose(reason);
-        },
+    connect(host: string, port: number, secure: boolean, sink: S): T {
+      // the client's own sink, but for onClose (its other callbacks reached through the prototype)
+      const watched = Object.create(sink) as S;
+      watched.onClose = (reason?: string) => {
+        const l = limitIn(reason);
+        if (l) hit(l);
+        sink.onClose(reason);
       };
       try {
         return p.connect(host, port, secure, watched);

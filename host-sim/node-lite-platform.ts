@@ -2,33 +2,11 @@
 // The lite client speaks byte strings (one char = one byte); latin1 maps bytes 0-255 to chars
 // 0-255 and back, so the socket does the conversion both ways. Reasons given to sink.onClose
 // are worded like host-sim/node-platform.ts's, so both clients report the same failures alike.
-import net from 'node:net';
-import tls from 'node:tls';
-import os from 'node:os';
+import type net from 'node:net';
 import type { LitePlatform, LiteSink, LiteTransport } from '../src/lite/types.js';
+import { describe, openSocket, simulatedDeviceId, type NodeSocketOptions } from './node-platform.js';
 
-export interface NodeLitePlatformOptions {
-  /** trusted CA certificate(s), PEM; default: Node's bundled roots */
-  ca?: string | Buffer | Array<string | Buffer>;
-  /** client certificate and key for mutual TLS, PEM */
-  cert?: string | Buffer; key?: string | Buffer;
-  /** TLS SNI and the name the certificate is checked against; default: the host, unless an IP */
-  servername?: string;
-  /** verify the broker's certificate (default true; false only for experiments) */
-  rejectUnauthorized?: boolean;
-  /** default: host name, process id and a per-process counter, so simulated devices differ */
-  deviceId?: string;
-}
-
-let instances = 0;
-
-function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): string {
-  const msg = String(err.message).trim();
-  const code = err.code && msg.indexOf(err.code) < 0 ? ' (' + err.code + ')' : '';
-  // Certificate problems come as plain errors (SELF_SIGNED_CERT_IN_CHAIN ...): say "TLS".
-  const tlsish = secure && /CERT|SSL|TLS|ALERT|HANDSHAKE|certificate|handshake|ssl|tls/.test((err.code || '') + ' ' + msg);
-  return (tlsish ? 'TLS connection to ' : 'connection to ') + where + ' failed: ' + msg + code;
-}
+export type NodeLitePlatformOptions = NodeSocketOptions;
 
 class NodeLiteTransport implements LiteTransport {
   private closed = false;
@@ -94,24 +72,11 @@ export class NodeLitePlatform implements LitePlatform {
 
   constructor(options?: NodeLitePlatformOptions) {
     this.options = options || {};
-    const n = instances++;
-    this.id = this.options.deviceId !== undefined ? this.options.deviceId
-      : (os.hostname().replace(/[^0-9A-Za-z-]/g, '').slice(0, 24) || 'host') + '-' + process.pid + '-' + n;
+    this.id = simulatedDeviceId(this.options);
   }
 
   connect(host: string, port: number, secure: boolean, sink: LiteSink): LiteTransport {
-    const where = (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
-    let socket: net.Socket;
-    if (secure) {
-      const o = this.options;
-      const servername = o.servername !== undefined ? o.servername : net.isIP(host) ? undefined : host;
-      socket = tls.connect({
-        host: host, port: port, servername: servername, ca: o.ca, cert: o.cert, key: o.key,
-        rejectUnauthorized: o.rejectUnauthorized !== false,
-      });
-    } else {
-      socket = net.connect({ host: host, port: port });
-    }
+    const { socket, where } = openSocket(host, port, secure, this.options);
     return new NodeLiteTransport(socket, secure, where, sink);
   }
 

@@ -6,7 +6,8 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Platform, Transport, TransportSink } from '../src/client.js';
 
-export interface NodePlatformOptions {
+/** What both Node platforms (this one and node-lite-platform.ts) take. */
+export interface NodeSocketOptions {
   /** trusted CA certificate(s), PEM; default: Node's bundled roots */
   ca?: string | Buffer | Array<string | Buffer>;
   /** client certificate and key for mutual TLS, PEM */
@@ -17,6 +18,9 @@ export interface NodePlatformOptions {
   rejectUnauthorized?: boolean;
   /** default: host name, process id and a per-process counter, so simulated devices differ */
   deviceId?: string;
+}
+
+export interface NodePlatformOptions extends NodeSocketOptions {
   /** bytes the socket may hold unsent before the link is cut as congested (default 4 MiB);
    *  below it Node buffers what the kernel does not take yet */
   maxWriteBacklog?: number;
@@ -24,7 +28,26 @@ export interface NodePlatformOptions {
 
 let instances = 0;
 
-function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): string {
+/** The option's id, or one unique to this host, process and platform instance. */
+export function simulatedDeviceId(o: NodeSocketOptions): string {
+  const n = instances++;
+  return o.deviceId !== undefined ? o.deviceId
+    : (os.hostname().replace(/[^0-9A-Za-z-]/g, '').slice(0, 24) || 'host') + '-' + process.pid + '-' + n;
+}
+
+/** A TCP or TLS socket to host:port, and "host:port" for messages. */
+export function openSocket(host: string, port: number, secure: boolean, o: NodeSocketOptions): { socket: net.Socket; where: string } {
+  const where = (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
+  if (!secure) return { socket: net.connect({ host: host, port: port }), where: where };
+  const servername = o.servername !== undefined ? o.servername : net.isIP(host) ? undefined : host;
+  const socket = tls.connect({
+    host: host, port: port, servername: servername, ca: o.ca, cert: o.cert, key: o.key,
+    rejectUnauthorized: o.rejectUnauthorized !== false,
+  });
+  return { socket: socket, where: where };
+}
+
+export function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): string {
   const msg = String(err.message).trim();
   const code = err.code && msg.indexOf(err.code) < 0 ? ' (' + err.code + ')' : '';
   // Certificate problems surface as plain errors with codes like SELF_SIGNED_CERT_IN_CHAIN:
@@ -173,24 +196,11 @@ export class NodePlatform implements Platform {
 
   constructor(options?: NodePlatformOptions) {
     this.options = options || {};
-    const n = instances++;
-    this.id = this.options.deviceId !== undefined ? this.options.deviceId
-      : (os.hostname().replace(/[^0-9A-Za-z-]/g, '').slice(0, 24) || 'host') + '-' + process.pid + '-' + n;
+    this.id = simulatedDeviceId(this.options);
   }
 
   connect(host: string, port: number, secure: boolean, sink: TransportSink): Transport {
-    const where = (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
-    let socket: net.Socket;
-    if (secure) {
-      const o = this.options;
-      const servername = o.servername !== undefined ? o.servername : net.isIP(host) ? undefined : host;
-      socket = tls.connect({
-        host: host, port: port, servername: servername, ca: o.ca, cert: o.cert, key: o.key,
-        rejectUnauthorized: o.rejectUnauthorized !== false,
-      });
-    } else {
-      socket = net.connect({ host: host, port: port });
-    }
+    const { socket, where } = openSocket(host, port, secure, this.options);
     const backlog = this.options.maxWriteBacklog;
     return new NodeTransport(socket, secure, where, sink, backlog !== undefined && backlog > 0 ? backlog : DEFAULT_BACKLOG);
   }

@@ -14,6 +14,7 @@
 import mqttPacket from 'mqtt-packet';
 import type { Packet, IPublishPacket } from 'mqtt-packet';
 import type { LitePlatform, LiteSink, LiteTransport } from '../../src/lite/types.js';
+import { ManualClock } from './manual-clock.js';
 
 export type Bytes = string | ArrayLike<number>;
 
@@ -105,24 +106,17 @@ export class ScriptedLiteLink implements LiteTransport {
   cmds(): string[] { return this.packets().map((p) => p.cmd); }
 }
 
-interface TimerEntry { id: number; due: number; fn: () => void }
-
-export class ScriptedLitePlatform implements LitePlatform {
-  time: number;
+export class ScriptedLitePlatform extends ManualClock implements LitePlatform {
   links: ScriptedLiteLink[];
   deviceIdValue: string | undefined;
   /** time of the latest write on any link, -1 before any */
   lastWriteAt: number;
-  private timers: TimerEntry[];
-  private nextId: number;
 
   constructor(deviceId?: string) {
-    this.time = 1000;
+    super();
     this.links = [];
     this.deviceIdValue = deviceId;
     this.lastWriteAt = -1;
-    this.timers = [];
-    this.nextId = 1;
     // deviceId is optional in LitePlatform: leave it out when the test gives none
     if (deviceId === undefined) (this as { deviceId?: unknown }).deviceId = undefined;
   }
@@ -132,17 +126,6 @@ export class ScriptedLitePlatform implements LitePlatform {
     this.links.push(l);
     return l;
   }
-  now(): number { return this.time; }
-  setTimer(ms: number, fn: () => void): unknown {
-    const id = this.nextId++;
-    this.timers.push({ id: id, due: this.time + (ms > 0 ? ms : 0), fn: fn });
-    return id;
-  }
-  clearTimer(handle: unknown): void {
-    for (let i = 0; i < this.timers.length; i++) {
-      if (this.timers[i].id === handle) { this.timers.splice(i, 1); return; }
-    }
-  }
   deviceId(): string { return this.deviceIdValue === undefined ? '' : this.deviceIdValue; }
 
   /** The most recent link the client asked for. */
@@ -150,50 +133,11 @@ export class ScriptedLitePlatform implements LitePlatform {
     if (this.links.length === 0) throw new Error('the client has not asked for a connection');
     return this.links[this.links.length - 1];
   }
-  get pendingTimers(): number { return this.timers.length; }
   /** Sum of lateWrites over every link. */
   get lateWrites(): number {
     let n = 0;
     for (const l of this.links) n += l.lateWrites;
     return n;
-  }
-
-  /** Fires the earliest timer due at or before `end`, moving the clock to its due time; false if none. */
-  private fireNext(end: number): boolean {
-    let k = -1;
-    for (let i = 0; i < this.timers.length; i++) {
-      // ties fire in the order they were set
-      if (this.timers[i].due <= end && (k < 0 || this.timers[i].due < this.timers[k].due)) k = i;
-    }
-    if (k < 0) return false;
-    const t = this.timers[k];
-    this.timers.splice(k, 1);
-    if (t.due > this.time) this.time = t.due;
-    t.fn();
-    return true;
-  }
-
-  /** Moves the clock forward by ms, firing due timers in order at their own due time. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (let guard = 0; guard < 100000; guard++) {
-      if (!this.fireNext(end)) { this.time = end; return; }
-    }
-    throw new Error('advance(' + ms + '): timers keep re-arming at the same instant');
-  }
-
-  /**
-   * Fires timers one by one until cond() holds (checked after each), at most maxMs ahead.
-   * Returns the ms elapsed when cond() became true, or -1 (the clock is then maxMs ahead).
-   */
-  runUntil(cond: () => boolean, maxMs: number): number {
-    const start = this.time, end = this.time + maxMs;
-    if (cond()) return 0;
-    for (let guard = 0; guard < 100000; guard++) {
-      if (!this.fireNext(end)) { this.time = end; return -1; }
-      if (cond()) return this.time - start;
-    }
-    throw new Error('runUntil: timers keep re-arming at the same instant');
   }
 
   /** Runs until the client asks for a new link; returns the ms that took, or -1 if it did not within maxMs. */

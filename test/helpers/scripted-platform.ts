@@ -11,6 +11,7 @@
 //   p.advance(0);                    // run zero-delay timers (deferred callbacks)
 //   link.packets();                  // every packet the client wrote since the last take
 import type { Platform, Transport, TransportSink } from '../../src/client.js';
+import { ManualClock } from './manual-clock.js';
 
 export class ScriptedLink implements Transport {
   readonly host: string;
@@ -68,24 +69,17 @@ export class ScriptedLink implements Transport {
   }
 }
 
-interface TimerEntry { id: number; due: number; fn: () => void }
-
-export class ScriptedPlatform implements Platform {
-  time: number;
+export class ScriptedPlatform extends ManualClock implements Platform {
   links: ScriptedLink[];
   deviceIdValue: string;
   /** when set, connect() throws this instead of returning a link */
   connectThrows: unknown;
-  private timers: TimerEntry[];
-  private nextId: number;
 
   constructor(deviceId?: string) {
-    this.time = 1000;
+    super();
     this.links = [];
     this.deviceIdValue = deviceId === undefined ? '' : deviceId;
     this.connectThrows = undefined;
-    this.timers = [];
-    this.nextId = 1;
   }
 
   connect(host: string, port: number, secure: boolean, sink: TransportSink): Transport {
@@ -94,41 +88,12 @@ export class ScriptedPlatform implements Platform {
     this.links.push(l);
     return l;
   }
-  now(): number { return this.time; }
-  setTimer(ms: number, fn: () => void): unknown {
-    const id = this.nextId++;
-    this.timers.push({ id: id, due: this.time + (ms > 0 ? ms : 0), fn: fn });
-    return id;
-  }
-  clearTimer(handle: unknown): void {
-    for (let i = 0; i < this.timers.length; i++) {
-      if (this.timers[i].id === handle) { this.timers.splice(i, 1); return; }
-    }
-  }
   deviceId(): string { return this.deviceIdValue; }
 
   /** The most recent link the client asked for. */
   last(): ScriptedLink {
     if (this.links.length === 0) throw new Error('the client has not asked for a connection');
     return this.links[this.links.length - 1];
-  }
-  get pendingTimers(): number { return this.timers.length; }
-
-  /** Moves the clock forward, firing due timers in order at their own due time. */
-  advance(ms: number): void {
-    const end = this.time + ms;
-    for (let guard = 0; guard < 100000; guard++) {
-      let k = -1;
-      for (let i = 0; i < this.timers.length; i++) {
-        if (this.timers[i].due <= end && (k < 0 || this.timers[i].due < this.timers[k].due)) k = i;
-      }
-      if (k < 0) { this.time = end; return; }
-      const t = this.timers[k];
-      this.timers.splice(k, 1);
-      if (t.due > this.time) this.time = t.due;
-      t.fn();
-    }
-    throw new Error('advance(' + ms + '): timers keep re-arming at the same instant');
   }
 }
 
