@@ -4,7 +4,7 @@
 // are worded like host-sim/node-platform.ts's, so both clients report the same failures alike.
 import type net from 'node:net';
 import type { LitePlatform, LiteSink, LiteTransport } from '../src/lite/types.js';
-import { describe, openSocket, simulatedDeviceId, type NodeSocketOptions } from './node-platform.js';
+import { closeAfterWrites, describe, openSocket, simulatedDeviceId, type NodeSocketOptions } from './node-platform.js';
 
 export type NodeLitePlatformOptions = NodeSocketOptions;
 
@@ -56,13 +56,7 @@ class NodeLiteTransport implements LiteTransport {
     if (this.closed) return;
     this.flush(); // what the client wrote before end() (its DISCONNECT) still goes out
     this.closed = true;
-    const s = this.socket;
-    if (s.connecting || s.destroyed) { s.destroy(); return; }
-    // FIN after what was written (the DISCONNECT); a peer that never closes its side is cut.
-    s.end();
-    const t = setTimeout(() => s.destroy(), 2000);
-    t.unref();
-    s.once('close', () => clearTimeout(t));
+    closeAfterWrites(this.socket);
   }
 }
 

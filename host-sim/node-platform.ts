@@ -47,6 +47,15 @@ export function openSocket(host: string, port: number, secure: boolean, o: NodeS
   return { socket: socket, where: where };
 }
 
+/** FIN after what was written (the DISCONNECT); a peer that never closes its side is cut after 2 s. */
+export function closeAfterWrites(s: net.Socket): void {
+  if (s.connecting || s.destroyed) { s.destroy(); return; }
+  s.end();
+  const t = setTimeout(() => s.destroy(), 2000);
+  t.unref();
+  s.once('close', () => clearTimeout(t));
+}
+
 export function describe(err: NodeJS.ErrnoException, secure: boolean, where: string): string {
   const msg = String(err.message).trim();
   const code = err.code && msg.indexOf(err.code) < 0 ? ' (' + err.code + ')' : '';
@@ -180,13 +189,7 @@ class NodeTransport implements Transport {
     // what was written before close() (the DISCONNECT) goes out before the FIN
     this.flush();
     this.closing = true;
-    const s = this.socket;
-    if (s.connecting || s.destroyed) { s.destroy(); return; }
-    // FIN after the queued bytes; a peer that never closes its side is cut.
-    s.end();
-    const t = setTimeout(() => s.destroy(), 2000);
-    t.unref();
-    s.once('close', () => clearTimeout(t));
+    closeAfterWrites(this.socket);
   }
 }
 
