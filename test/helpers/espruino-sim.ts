@@ -50,7 +50,6 @@ export class FakeDs18b20 {
 export interface SimOptions {
   storage?: Record<string, unknown>; // what Storage.readJSON('mqtt.json') returns; undefined: nothing stored
   serial?: string;
-  flatStringLimit?: number; // E.toString returns undefined above this many bytes, as on a fragmented heap
 }
 
 export interface EspruinoSim {
@@ -81,10 +80,9 @@ export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim
     FORBIDDEN_GLOBALS.map((g) => 'delete globalThis.' + g + ';').join('') + 'delete Array.from; delete Uint8Array.from; delete Object.fromEntries;',
     ctx);
   // Byte strings ↔ bytes, made inside the context so the arrays are its own Uint8Arrays.
-  vm.runInContext('var LIMIT = ' + (opts.flatStringLimit === undefined ? 'Infinity' : opts.flatStringLimit) + ';', ctx);
   const E = vm.runInContext(`({
     toUint8Array: function (s) { var u = new Uint8Array(s.length); for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 255; return u; },
-    toString: function (u) { if (u.length > LIMIT) return undefined; var s = ''; for (var i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); return s; },
+    toString: function (u) { var s = ''; for (var i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); return s; },
     on: function () {}
   })`, ctx) as object;
   const toContext = (v: unknown): unknown => (v === undefined ? undefined : vm.runInContext('(' + JSON.stringify(v) + ')', ctx));
