@@ -33,6 +33,13 @@ for (const b of ESPRUINO_BOARDS) {
   });
 }
 
+// The client alone is an upload file too (users put it in front of their own code).
+test('espruino: client.min.js parses as ES5 and has no construct Espruino lacks', (t) => {
+  const code = fs.readFileSync(path.join(distEspruino, 'client.min.js'), 'utf8');
+  t.notThrows(() => parseEs5(code));
+  t.deepEqual(findForbidden(code).map((f) => f.what + ': ' + f.context), []);
+});
+
 // The budget of issue 4: 5120 B for the client alone (LiteClient and the Espruino adapter, what a
 // user needs in their own firmware) and 7168 B with the temperature app. History (client alone /
 // client + app): the core MqttClient built for Espruino, 40 660 / 42 768, then 25 960 / 27 989 after
