@@ -77,7 +77,9 @@ test('espruino: the checker rejects ES2015 syntax and every forbidden global and
   const bad = ['new Map()', 'new Set()', 'new WeakMap()', 'Symbol.iterator', 'Reflect.ownKeys(o)', 'new Proxy(o, {})',
     'new TextEncoder()', 'new TextDecoder()', 'Array.from(x)', 'Uint8Array.from(x)', 'Array["from"](x)', 'typeof Symbol'];
   for (const b of bad) t.is(findForbidden('var o = {}, x = []; ' + b + ';').length, 1, b);
-  const fine = ['new Promise(function (r) { r(); })', 'o.Map = 1', 'var q = { Set: 1 }', 'function f(Map) { return Map; }', 'x.from(1)'];
+  for (const b of ['/(a)b/.test(x)', '/a|b/.test(x)']) t.is(findForbidden('var x = ""; ' + b + ';').length, 1, b);
+  const fine = ['new Promise(function (r) { r(); })', 'o.Map = 1', 'var q = { Set: 1 }', 'function f(Map) { return Map; }', 'x.from(1)',
+    '/[^\\/(|][#+]/.test(o)', '/\\(a\\|b/.test(o)'];
   for (const f of fine) t.deepEqual(findForbidden('var o = {}, x = []; ' + f + ';'), [], f);
 });
 

@@ -17,7 +17,9 @@ export function parseEs5(code: string): acorn.Node {
 
 /**
  * Every reference to a forbidden global (an identifier in expression position that is not a
- * property name or a declared local) and every forbidden `Object.member` access.
+ * property name or a declared local), every forbidden `Object.member` access, and every regex
+ * literal with a group or an alternation (Espruino's regex engine mishandles nested groups and
+ * `|`; character classes, `^`, `$`, `.` and quantifiers are fine).
  */
 export function findForbidden(code: string): Finding[] {
   const ast = parseEs5(code) as Node;
@@ -53,6 +55,8 @@ export function findForbidden(code: string): Finding[] {
          (parent.type === 'Property' && key === 'key'));
       if (!isPropertyName && FORBIDDEN_GLOBALS.indexOf(name) >= 0 && !declared[name]) note(name, node);
     }
+    const regex = node.type === 'Literal' ? (node.regex as { pattern: string } | undefined) : undefined;
+    if (regex && /[(|]/.test(regex.pattern.replace(/\\./g, '').replace(/\[[^\]]*\]/g, ''))) note('RegExp group or alternation', node);
     if (node.type === 'MemberExpression') {
       const obj = node.object as Node, prop = node.property as Node;
       const propName = node.computed ? (prop.type === 'Literal' ? String(prop.value) : '') : (prop.name as string);
