@@ -1,15 +1,17 @@
 // A compact MQTT 3.1.1 client for engines where code size is memory. On Espruino the upload
 // file is the program's memory (an ESP8266 has ~1 700 variables of 12 bytes for code and data),
 // and the core client (src/client.ts over src/session and src/codec) is about 25 KB there: its fixed
-// typed-array buffers, byte-level UTF-8 and zero-allocation paths pay off on XS and Node but are
-// text the interpreter has to hold. This one speaks byte strings, which is what Espruino's
-// sockets deliver, and keeps the same promises in a few hundred lines: QoS 0/1, retained, will,
-// user/password, keepalive with a ping timeout, reconnect with backoff, a bounded outbox that
-// resends unacknowledged QoS 1 messages with DUP after a reconnect, and typed errors.
+// typed-array buffers, byte-level UTF-8 and zero-allocation paths pay off on XS but are text the
+// interpreter has to hold. This one speaks byte strings, which is what Espruino's sockets deliver,
+// and keeps the promises that matter on a device in 5 KB: QoS 0/1, retained, will, user/password,
+// keepalive with a ping timeout, reconnect with backoff, a bounded outbox that resends
+// unacknowledged QoS 1 messages with DUP after a reconnect, and typed errors.
 //
 // The price, chosen on purpose: a message costs a few short-lived strings (an Espruino string
-// is a chain of blocks; there is nothing to preallocate), topics and payloads are byte strings
-// (non-ASCII text must be UTF-8 encoded by the caller), and there is no failover list.
+// is a chain of blocks; there is nothing to preallocate); topics and payloads are byte strings
+// (non-ASCII text must be UTF-8 encoded by the caller); every message goes to onMessage (no
+// per-filter handlers); always a clean session; fixed backoff and CONNACK deadline; mqtt:// and
+// mqtts:// only; no failover list. README.md ("On Espruino: LiteClient") lists it for users.
 //
 // Written as one constructor whose state lives in local variables rather than as a class:
 // minified, a local is one letter, while every `this.field` is text the engine keeps. Methods
