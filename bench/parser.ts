@@ -61,7 +61,7 @@ export async function run(): Promise<PartBody> {
             i = dec.feed(c, i, e);
             if (dec.result !== NEED_MORE) {
               if (dec.result !== PACKET) throw new Error('decoder result ' + dec.result + ' ' + String(dec.error));
-              sink += dec.topic().length + dec.payloadEnd - dec.payloadStart;
+              sink += dec.topic.length + dec.payloadEnd - dec.payloadStart;
               n++;
             }
           }

@@ -4,12 +4,14 @@
 import test from 'ava';
 import fc from 'fast-check';
 import mqtt from 'mqtt-packet';
-import {
-  encodeConnect, encodePublish, encodePuback, encodeSubscribe, encodeUnsubscribe, encodePingreq,
-  encodeDisconnect, connectLength, publishLength, ConnectFields,
-} from '../src/codec/encode.js';
+import { encodeConnect, encodePublish, encodeFilters, ConnectFields } from '../src/codec/encode.js';
 import { Decoder, DECODE_NEED_MORE, DECODE_PACKET, DECODE_ERROR } from '../src/codec/decoder.js';
 import { CONNACK, PUBLISH, PUBACK, SUBACK, UNSUBACK, PINGRESP } from '../src/codec/constants.js';
+
+function connectLength(o: ConnectFields): number { return encodeConnect(null, 0, o); }
+function publishLength(topic: string, payload: Uint8Array | string, qos: number): number {
+  return encodePublish(null, 0, topic, payload, qos, false, false, 1);
+}
 
 const RUNS = 300;
 
@@ -108,27 +110,17 @@ test('codec-property: SUBSCRIBE and UNSUBSCRIBE encoded by us parse identically 
     const filters = list.map((x) => x[0]);
     const qos = list.map((x) => x[1]);
     const buf = new Uint8Array(4096);
-    const end = encodeSubscribe(buf, 0, id, filters, qos);
+    const end = encodeFilters(buf, 0, id, filters, qos);
     const p = parseWithMqttPacket(buf.subarray(0, end)) as unknown as mqtt.ISubscribePacket;
     t.is(p.cmd, 'subscribe');
     t.is(p.messageId, id);
     t.deepEqual(p.subscriptions.map((s) => [s.topic, s.qos]), list);
-    const uend = encodeUnsubscribe(buf, 0, id, filters);
+    const uend = encodeFilters(buf, 0, id, filters, null);
     const u = parseWithMqttPacket(buf.subarray(0, uend)) as unknown as mqtt.IUnsubscribePacket;
     t.is(u.cmd, 'unsubscribe');
     t.is(u.messageId, id);
     t.deepEqual(u.unsubscriptions, filters);
   }), { numRuns: RUNS });
-});
-
-test('codec-property: PUBACK, PINGREQ and DISCONNECT encoded by us parse in mqtt-packet', (t) => {
-  fc.assert(fc.property(packetId, (id) => {
-    const p = parseWithMqttPacket(encodeWith((b, off) => encodePuback(b, off, id), 4));
-    t.is(p.cmd, 'puback');
-    t.is(p.messageId, id);
-  }), { numRuns: RUNS });
-  t.is(parseWithMqttPacket(encodeWith((b, off) => encodePingreq(b, off), 2)).cmd, 'pingreq');
-  t.is(parseWithMqttPacket(encodeWith((b, off) => encodeDisconnect(b, off), 2)).cmd, 'disconnect');
 });
 
 // ---- mqtt-packet → ours, under random chunking ----
@@ -157,13 +149,13 @@ const incoming: fc.Arbitrary<Incoming> = fc.oneof(
 /** The same description for what we decoded and for what was generated. */
 function fromDecoder(d: Decoder): string {
   switch (d.type) {
-    case CONNACK: return JSON.stringify({ cmd: 'connack', returnCode: d.returnCode, sessionPresent: d.sessionPresent });
+    case CONNACK: return JSON.stringify({ cmd: 'connack', returnCode: d.data[d.body + 1], sessionPresent: (d.data[d.body] & 1) === 1 });
     case PUBLISH: return JSON.stringify({
-      cmd: 'publish', topic: d.topic(), payload: Buffer.from(d.buf.subarray(d.payloadStart, d.payloadEnd)).toString('hex'),
-      qos: d.qos, retain: d.retain, dup: d.dup, messageId: d.qos ? d.packetId : undefined,
+      cmd: 'publish', topic: d.topic, payload: Buffer.from(d.data.subarray(d.payloadStart, d.payloadEnd)).toString('hex'),
+      qos: d.qos, retain: (d.first & 1) === 1, dup: (d.first & 8) === 8, messageId: d.qos ? d.packetId : undefined,
     });
     case PUBACK: return JSON.stringify({ cmd: 'puback', messageId: d.packetId });
-    case SUBACK: return JSON.stringify({ cmd: 'suback', messageId: d.packetId, granted: Array.from(d.buf.subarray(d.payloadStart, d.payloadEnd)) });
+    case SUBACK: return JSON.stringify({ cmd: 'suback', messageId: d.packetId, granted: Array.from(d.data.subarray(d.payloadStart, d.payloadEnd)) });
     case UNSUBACK: return JSON.stringify({ cmd: 'unsuback', messageId: d.packetId });
     case PINGRESP: return JSON.stringify({ cmd: 'pingresp' });
     default: return 'unexpected type ' + d.type;

@@ -1,5 +1,5 @@
 // Incoming packets for the XS workloads, built once at load time (not metered).
-import { encodePublish, publishLength } from '../../src/codec/encode.js';
+import { encodePublish } from '../../src/codec/encode.js';
 
 export const CONNACK = new Uint8Array([0x20, 2, 0, 0]);
 export const PINGRESP = new Uint8Array([0xd0, 0]);
@@ -10,7 +10,7 @@ for (let i = 0; i < 16; i++) PAYLOAD16[i] = 0x30 + (i % 10);
 export function incomingPublish(payloadBytes: number): Uint8Array {
   const p = new Uint8Array(payloadBytes);
   for (let i = 0; i < payloadBytes; i++) p[i] = 0x41 + (i % 26);
-  const b = new Uint8Array(publishLength(TOPIC, p, 0));
+  const b = new Uint8Array(encodePublish(null, 0, TOPIC, p, 0, false, false, 0));
   encodePublish(b, 0, TOPIC, p, 0, false, false, 0);
   return b;
 }

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { distModdable, root } from './paths.js';
 
-const ENGINE_MODULES = ['embedded:*', 'timer', 'time', 'net', 'onewire', 'mc/config', 'wifi'];
+const ENGINE_MODULES = ['embedded:*', 'timer', 'time', 'net', 'onewire', 'mc/config', 'wifi', 'text/encoder'];
 
 /** Makes imports of our own library files point at the shipped module names instead. */
 function shipped(map: Record<string, string>): Plugin {

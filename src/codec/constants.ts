@@ -10,6 +10,7 @@ export const MAX_STRING_BYTES = 65535;
 // SUBACK return code for a refused filter.
 export const SUBACK_FAILURE = 0x80;
 
-// Names for error messages, indexed by packet type.
-export const PACKET_NAMES = ['reserved type 0', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL',
-  'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'reserved type 15'];
+// Names for error messages, indexed by packet type. Frozen: Moddable's linker keeps a frozen
+// module-level array in flash instead of copying it into RAM.
+export const PACKET_NAMES = Object.freeze(['reserved type 0', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL',
+  'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'reserved type 15']);

@@ -1,63 +1,84 @@
-// Incremental decoder for the packets a client receives, over one fixed receive buffer.
-// Parse state lives in fields so any chunking works (1-byte chunks, a remaining length split
-// across chunks, several packets per chunk). The whole packet, fixed header included, is copied
-// to buf[0..); offsets below point into it. Nothing is allocated on the success path.
+// Incremental decoder for the packets a client receives. A packet that sits whole inside the
+// chunk it arrived in (the usual case) is decoded where it is, in one call and without a copy;
+// one split across chunks is assembled in the fixed receive buffer. Either way `data[body..end)`
+// is the packet's body afterwards. Any chunking works: 1-byte chunks, a remaining length split
+// across chunks, several packets per chunk.
 //
-// Oversize PUBLISH policy: when the packet is larger than buf, the first buf.length bytes are
-// kept (the topic, when it fits), the rest is drained without storing, and feed() reports
-// DECODE_DROPPED with type/qos/retain/dup/packetId/remainingLength and, when it fitted, the
-// topic; when the topic did not fit, topicStart === topicEnd. The packet id is caught while
-// draining, so a dropped QoS 1 message can still be acknowledged.
+// Checks are made as early as the bytes allow, so garbage is refused at its first byte rather
+// than after a length that may never arrive: the first byte (reserved types, types only a client
+// sends, QoS 2 and 3, fixed-header flags), then the remaining length against the type and the
+// buffer, then the body (docs/CONTRACTS.md has the table of faults and their words).
+//
+// A PUBLISH larger than the buffer is reported at its header (DECODE_TOO_LARGE), then drained
+// without being stored; its packet id is caught on the way so that a QoS 1 one can still be
+// acknowledged (DECODE_DRAINED at its end). Memory stays fixed.
+//
+// The topic of a PUBLISH is checked (well-formed UTF-8, no U+0000, no wildcard) and turned into
+// a string once: while the same topic bytes keep arriving, `topic` is the same string and
+// nothing is decoded again. Nothing else is allocated on the success path.
 //
 // Errors never throw out of feed(): result becomes DECODE_ERROR, `error` says why, and feed()
 // consumes all input given to it from then on until reset().
 import { MqttError, INVALID_ARGUMENT, PACKET_MALFORMED, PROTOCOL_ERROR } from '../errors.js';
 import type { MqttErrorCode } from '../errors.js';
-import {
-  CONNACK, PUBLISH, PUBREL, SUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES,
-} from './constants.js';
-import { readUtf8, checkTopicBytes, TOPIC_OK, TOPIC_BAD_UTF8, TOPIC_NUL } from './utf8.js';
+import { CONNACK, PUBLISH, SUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES } from './constants.js';
+import { readUtf8, TOPIC_BAD_UTF8, TOPIC_NUL } from './utf8.js';
 
-export const DECODE_NEED_MORE = 0;
-export const DECODE_PACKET = 1;
-export const DECODE_DROPPED = 2;
-export const DECODE_ERROR = 3;
+export const DECODE_NEED_MORE = 0; // all input consumed, the packet is not complete yet
+export const DECODE_PACKET = 1;    // a whole packet is described by the fields
+export const DECODE_TOO_LARGE = 2; // a PUBLISH too large for the buffer began: first, qos, remainingLength, size
+export const DECODE_ERROR = 3;     // `error` is set; the stream is unusable until reset()
+export const DECODE_DRAINED = 4;   // that PUBLISH has been skipped; packetId set for QoS 1
 
-// Room for a 5-byte fixed header plus a PUBLISH topic length, so an oversize PUBLISH can
-// always be described.
+// Room for a 5-byte fixed header plus a PUBLISH topic length.
 export const MIN_DECODER_BUFFER = 8;
+// Longest topic remembered for reuse; longer ones are decoded on every message.
+const TOPIC_CACHE = 64;
+
+// What the low nibble of the first byte must be, by packet type: the flags MQTT 3.1.1 fixes
+// (0, or 2 for PUBREL), or a mark for what is wrong with the type itself.
+const RESERVED = -1, CLIENT_ONLY = -2, ANY = -3, QOS2_FLOW = -4;
+const FLAGS = Object.freeze([RESERVED, CLIENT_ONLY, 0, ANY, 0, QOS2_FLOW, QOS2_FLOW, QOS2_FLOW,
+  CLIENT_ONLY, 0, CLIENT_ONLY, 0, CLIENT_ONLY, 0, CLIENT_ONLY, RESERVED]);
 
 const S_HEADER = 0, S_LENGTH = 1, S_BODY = 2, S_ERROR = 3;
 
 export class Decoder {
   readonly buf: Uint8Array;
+  /** where the packet just decoded is: the chunk given to feed(), or buf */
+  data: Uint8Array;
+  first: number;      // first byte: type << 4 | flags
+  type: number;
+  remainingLength: number;
+  size: number;       // whole packet, fixed header included
+  body: number;       // data[body..end) is the body
+  end: number;
+  qos: number;        // PUBLISH
+  packetId: number;   // PUBLISH (QoS 1), PUBACK, SUBACK, UNSUBACK
+  topic: string;      // PUBLISH
+  payloadStart: number; payloadEnd: number; // PUBLISH payload; SUBACK return codes
   result: number;
   error: MqttError | null;
-  type: number; flags: number; remainingLength: number;
-  sessionPresent: boolean; returnCode: number;
-  qos: number; retain: boolean; dup: boolean; packetId: number;
-  topicStart: number; topicEnd: number;
-  payloadStart: number; payloadEnd: number;
 
   private state: number;
-  private mul: number; // weight of the next remaining-length byte
-  private hdrLen: number; // fixed header bytes (1 + remaining-length bytes)
-  private got: number; // body bytes consumed so far
-  private keep: number; // body bytes stored (< remainingLength only when oversize)
-  private dropping: boolean;
+  private mul: number;
+  private got: number;   // body bytes of a split packet consumed so far
+  private tbytes: Uint8Array; // the last topic's bytes, tlen of them (-1: none)
+  private tlen: number;
 
   constructor(buf: Uint8Array) {
     if (!buf || buf.length < MIN_DECODER_BUFFER) {
       throw new MqttError(INVALID_ARGUMENT, 'the receive buffer must hold at least ' + MIN_DECODER_BUFFER + ' bytes');
     }
-    this.buf = buf;
-    this.result = DECODE_NEED_MORE; this.error = null;
-    this.type = 0; this.flags = 0; this.remainingLength = 0;
-    this.sessionPresent = false; this.returnCode = 0;
-    this.qos = 0; this.retain = false; this.dup = false; this.packetId = 0;
-    this.topicStart = 0; this.topicEnd = 0; this.payloadStart = 0; this.payloadEnd = 0;
-    this.state = S_HEADER; this.mul = 1; this.hdrLen = 0; this.got = 0; this.keep = 0;
-    this.dropping = false;
+    this.buf = this.data = buf;
+    this.first = this.type = this.remainingLength = this.size = this.body = this.end = 0;
+    this.qos = this.packetId = this.payloadStart = this.payloadEnd = 0;
+    this.topic = '';
+    this.result = DECODE_NEED_MORE;
+    this.error = null;
+    this.state = S_HEADER; this.mul = 1; this.got = 0;
+    this.tbytes = new Uint8Array(TOPIC_CACHE);
+    this.tlen = -1;
   }
 
   reset(): void {
@@ -66,46 +87,57 @@ export class Decoder {
     this.error = null;
   }
 
-  topic(): string {
-    const s = readUtf8(this.buf, this.topicStart, this.topicEnd);
-    return s === null ? '' : s;
-  }
-
-  // Each step either needs more input, completes the packet (result set) or fails (S_ERROR).
+  /**
+   * Consumes chunk[start..end) up to the end of at most ONE packet (or up to the header of an
+   * oversize PUBLISH) and returns the index after the last byte consumed; `result` tells what
+   * happened. Call in a loop: `while (i < e) { i = d.feed(c, i, e); if (d.result) handle(); }`
+   */
   feed(chunk: Uint8Array, start: number, end: number): number {
-    this.result = DECODE_NEED_MORE;
-    const buf = this.buf;
     let i = start;
+    if (this.state === S_HEADER && end - i >= 2) {
+      // The whole packet here, with a good first byte and a remaining length of 1 or 2 bytes?
+      // Then it is decoded in place (anything else takes the byte-by-byte path below).
+      const b = chunk[i], f = FLAGS[b >> 4];
+      let rl = chunk[i + 1], p = i + 2;
+      if (rl >= 128) rl = p < end && chunk[p] < 128 ? (rl & 127) + chunk[p++] * 128 : -1;
+      if ((f === (b & 15) || (f === ANY && (b & 4) === 0)) && rl >= 0 && p + rl <= end && p - i + rl <= this.buf.length) {
+        this.data = chunk;
+        this.first = b;
+        this.body = p;
+        this.end = p + rl;
+        this.remainingLength = rl;
+        this.complete();
+        return (this.state as number) === S_ERROR ? end : p + rl;
+      }
+    }
+    this.result = DECODE_NEED_MORE;
     while (i < end && this.state !== S_ERROR && this.result === DECODE_NEED_MORE) {
-      if (this.state === S_HEADER) {
+      const st = this.state;
+      if (st === S_HEADER) {
         const b = chunk[i++];
-        buf[0] = b;
-        this.remainingLength = 0; this.mul = 1; this.hdrLen = 1;
         this.state = S_LENGTH;
-        this.header(b);
-      } else if (this.state === S_LENGTH) {
+        this.first = b;
+        this.remainingLength = 0; this.mul = 1; this.size = 1; this.got = 0;
+        this.check(b, -1);
+      } else if (st === S_LENGTH) {
         const b = chunk[i++];
-        buf[this.hdrLen++] = b;
         this.remainingLength += (b & 127) * this.mul;
         this.mul *= 128;
-        if (!(b & 128)) this.begin();
-        else if (this.hdrLen === 5) this.fail(PACKET_MALFORMED, 'remaining length longer than 4 bytes');
-      } else {
-        const before = this.got;
-        let n = end - i;
-        if (n > this.remainingLength - before) n = this.remainingLength - before;
-        let stop = before + n;
-        if (stop > this.keep) stop = this.keep;
-        const h = this.hdrLen;
-        for (let k = before; k < stop; k++) buf[h + k] = chunk[i + k - before];
-        if (this.dropping && this.qos > 0 && before + n >= 2) {
-          // The packet id sits after the topic (its length, body 0..1, is always stored).
-          const pp = 2 + ((buf[h] << 8) | buf[h + 1]);
-          for (let k = pp < before ? before : pp; k < pp + 2 && k < before + n; k++) this.packetId = (this.packetId << 8) | chunk[i + k - before];
+        this.size++;
+        if (b & 128) {
+          if (this.size === 5) this.fail(PACKET_MALFORMED, 'remaining length longer than 4 bytes');
+        } else {
+          const rl = this.remainingLength;
+          this.size += rl;
+          this.data = this.buf; this.body = 0; this.end = rl;
+          if (this.check(this.first, rl)) {
+            this.state = rl === 0 ? S_HEADER : S_BODY;
+            if (this.size > this.buf.length) { this.packetId = 0; this.result = DECODE_TOO_LARGE; }
+            else if (rl === 0) this.complete();
+          }
         }
-        i += n;
-        this.got = before + n;
-        if (this.got === this.remainingLength) this.complete();
+      } else {
+        i = this.take(chunk, i, end);
       }
     }
     if (this.state !== S_ERROR) return i;
@@ -113,101 +145,109 @@ export class Decoder {
     return end;
   }
 
-  private fail(code: MqttErrorCode, message: string): void {
+  // Body bytes of a split packet: stored while they fit, skipped after that (an oversize PUBLISH,
+  // whose packet id is caught on the way).
+  private take(chunk: Uint8Array, i: number, end: number): number {
+    const rl = this.remainingLength, got = this.got, buf = this.buf;
+    let n = end - i;
+    if (n > rl - got) n = rl - got;
+    const stop = got + n < buf.length ? got + n : buf.length;
+    if (stop - got > 16) buf.set(chunk.subarray(i, i + stop - got), got);
+    else for (let k = got; k < stop; k++) buf[k] = chunk[i + k - got];
+    const draining = this.size > buf.length;
+    if (draining && this.qos > 0 && got + n >= 2) {
+      // the packet id follows the topic, whose 2-byte length is always kept
+      const at = 2 + ((buf[0] << 8) | buf[1]);
+      for (let k = at < got ? got : at; k < at + 2 && k < got + n; k++) {
+        this.packetId = ((this.packetId << 8) | chunk[i + k - got]) & 0xffff;
+      }
+    }
+    this.got = got + n;
+    if (this.got === rl) {
+      this.state = S_HEADER;
+      if (draining) this.result = DECODE_DRAINED;
+      else this.complete();
+    }
+    return i + n;
+  }
+
+  private fail(code: MqttErrorCode, message: string): boolean {
     this.error = new MqttError(code, message);
     this.state = S_ERROR;
+    this.result = DECODE_ERROR;
+    return false;
   }
 
-  /** Checks the first byte. */
-  private header(b: number): void {
-    const type = b >> 4, flags = b & 15;
-    this.type = type; this.flags = flags;
-    if (type === 0 || type === 15) {
-      this.fail(PACKET_MALFORMED, 'packet type ' + type + ' is reserved in MQTT 3.1.1 (first byte 0x' + hex(b) + ')');
-    } else if (type === 1 || type === 8 || type === 10 || type === 12 || type === 14) {
-      this.fail(PROTOCOL_ERROR, 'packet type ' + type + ' (' + PACKET_NAMES[type] + ') is never sent to a client');
-    } else if (type === PUBLISH) {
-      this.qos = (flags >> 1) & 3;
-      this.dup = (flags & 8) !== 0;
-      this.retain = (flags & 1) !== 0;
-      if (this.qos === 3) this.fail(PACKET_MALFORMED, 'PUBLISH with QoS 3 (first byte 0x' + hex(b) + ')');
-    } else if (flags !== (type === PUBREL ? 2 : 0)) {
-      this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with fixed-header flags 0x' + flags.toString(16) + ', expected 0x' + (type === PUBREL ? 2 : 0));
+  /** Checks the first byte, and with rl >= 0 the remaining length against the type and the
+   *  buffer. False (and DECODE_ERROR) when the packet is refused. */
+  private check(b: number, rl: number): boolean {
+    const type = b >> 4, f = FLAGS[type];
+    this.type = type;
+    if (f !== (b & 15) && !(f === ANY && (b & 4) === 0)) {
+      return f === RESERVED ? this.fail(PACKET_MALFORMED, 'packet type ' + type + ' is reserved')
+        : f === CLIENT_ONLY ? this.fail(PROTOCOL_ERROR, 'the broker sent ' + PACKET_NAMES[type] + ', which only a client sends')
+        : f === ANY ? ((b & 6) === 6 ? this.fail(PACKET_MALFORMED, 'PUBLISH with QoS 3') : this.fail(PROTOCOL_ERROR, 'PUBLISH with QoS 2, which this client never subscribes to'))
+        : f === QOS2_FLOW && (b & 15) === (type === 6 ? 2 : 0) ? this.fail(PROTOCOL_ERROR, PACKET_NAMES[type] + ' received, but this client never uses QoS 2')
+        : this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with fixed-header flags 0x' + (b & 15).toString(16));
     }
+    this.qos = (b >> 1) & 1; // (PUBLISH only; QoS 2 and 3 are refused above)
+    if (rl < 0) return true;
+    // PUBLISH: at least a topic (and a packet id); SUBACK: a packet id and one code; PINGRESP:
+    // nothing; CONNACK, PUBACK and UNSUBACK exactly 2.
+    if (type === PUBLISH ? rl < (this.qos ? 5 : 3) : type === SUBACK ? rl < 3 : rl !== (type === PINGRESP ? 0 : 2)) {
+      return this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with remaining length ' + rl);
+    }
+    if (this.size > this.buf.length && type !== PUBLISH) {
+      return this.fail(PROTOCOL_ERROR, PACKET_NAMES[type] + ' of ' + this.size + ' bytes is larger than the receive buffer (' + this.buf.length + ' bytes)');
+    }
+    return true;
   }
 
-  /** Checks the remaining length against the type and decides where the body goes. */
-  private begin(): void {
-    const type = this.type, rl = this.remainingLength;
-    // PUBLISH: at least a topic (and a packet id); SUBACK: a packet id and one code; PINGRESP
-    // nothing; every other packet a client receives is exactly a packet id or CONNACK's 2 bytes.
-    const open = type === PUBLISH || type === SUBACK;
-    const min = type === PUBLISH ? (this.qos > 0 ? 5 : 3) : type === SUBACK ? 3 : type === PINGRESP ? 0 : 2;
-    if (rl < min || (rl > min && !open)) {
-      return this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with remaining length ' + rl + (type !== PUBLISH ? ', expected ' + (open ? 'at least ' : '') + min
-        : ', too short for a topic' + (this.qos > 0 ? ' and packet id' : '') + ' (at least ' + min + ')'));
-    }
-    this.got = 0;
-    this.keep = rl;
-    this.dropping = this.hdrLen + rl > this.buf.length;
-    if (this.dropping) {
-      if (type !== PUBLISH) {
-        return this.fail(PROTOCOL_ERROR, PACKET_NAMES[type] + ' of ' + (this.hdrLen + rl) + ' bytes does not fit the receive buffer of ' + this.buf.length + ' bytes');
-      }
-      this.keep = this.buf.length - this.hdrLen;
-      this.packetId = 0;
-    }
-    if (rl === 0) this.complete();
-    else this.state = S_BODY;
-  }
-
-  /** The body is complete: decode it into the fields. */
+  /** The body is complete in data[body..end) (its first byte checked): decodes and checks it. */
   private complete(): void {
-    const buf = this.buf, h = this.hdrLen, rl = this.remainingLength, type = this.type;
+    const d = this.data, b = this.body, end = this.end, type = this.first >> 4;
+    this.type = type;
     this.state = S_HEADER;
     this.result = DECODE_PACKET;
     if (type === PUBLISH) {
-      const q = this.qos > 0 ? 2 : 0;
-      const tl = (buf[h] << 8) | buf[h + 1];
-      if (tl === 0 || 2 + tl + q > rl) {
-        return this.fail(PACKET_MALFORMED, tl === 0 ? 'PUBLISH with an empty topic'
-          : 'PUBLISH topic length ' + tl + ' runs past the end of the packet (remaining length ' + rl + ')');
+      const q = this.first & 2, tl = (d[b] << 8) | d[b + 1], ts = b + 2, te = ts + tl;
+      this.qos = q >> 1;
+      if (end - b < q + 3) return void this.fail(PACKET_MALFORMED, 'PUBLISH with remaining length ' + (end - b));
+      if (tl === 0) return void this.fail(PACKET_MALFORMED, 'PUBLISH with an empty topic');
+      if (te + q > end) return void this.fail(PACKET_MALFORMED, 'PUBLISH topic runs past the end of the packet');
+      this.packetId = q ? (d[te] << 8) | d[te + 1] : 0;
+      if (q && this.packetId === 0) return void this.fail(PACKET_MALFORMED, 'PUBLISH with packet id 0');
+      this.payloadStart = te + q;
+      this.payloadEnd = end;
+      // the same topic as last time: keep its string
+      const c = this.tbytes;
+      let k = 0;
+      if (tl === this.tlen) {
+        while (k < tl && c[k] === d[ts + k]) k++;
+        if (k === tl) return;
       }
-      const ts = h + 2;
-      let te = ts + tl;
-      if (this.dropping) {
-        if (q === 0) this.packetId = 0; // else caught while draining
-        if (te > buf.length) te = ts; // the topic was not kept
-        this.payloadStart = this.payloadEnd = te;
-        this.result = DECODE_DROPPED;
-      } else {
-        this.packetId = q ? (buf[te] << 8) | buf[te + 1] : 0;
-        this.payloadStart = te + q;
-        this.payloadEnd = h + rl;
+      const t = readUtf8(d, ts, te, true);
+      if (typeof t === 'number') {
+        return void this.fail(PACKET_MALFORMED, 'PUBLISH topic ' + (t === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : t === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
       }
-      this.topicStart = ts; this.topicEnd = te;
-      if (q && this.packetId === 0) return this.fail(PACKET_MALFORMED, 'PUBLISH (QoS ' + this.qos + ') with packet id 0');
-      const bad = checkTopicBytes(buf, ts, te);
-      if (bad !== TOPIC_OK) {
-        this.fail(PACKET_MALFORMED, 'PUBLISH topic ' + (bad === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : bad === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
-      }
-    } else if (type === CONNACK) {
-      const f = buf[h];
-      if (f & 0xfe) return this.fail(PACKET_MALFORMED, 'CONNACK acknowledge flags 0x' + hex(f) + ' have reserved bits set');
-      this.sessionPresent = f === 1;
-      this.returnCode = buf[h + 1];
+      this.topic = t;
+      this.tlen = tl <= c.length ? tl : -1;
+      for (k = 0; k < tl && k < c.length; k++) c[k] = d[ts + k];
+      return;
+    }
+    // every other packet a client receives has an exact length, but SUBACK (at least 3)
+    if (type === SUBACK ? end - b < 3 : end - b !== (type === PINGRESP ? 0 : 2)) {
+      return void this.fail(PACKET_MALFORMED, PACKET_NAMES[type] + ' with remaining length ' + (end - b));
+    }
+    if (type === CONNACK) {
+      if (d[b] & 0xfe) this.fail(PACKET_MALFORMED, 'CONNACK with flags 0x' + d[b].toString(16));
     } else if (type !== PINGRESP) {
-      this.packetId = (buf[h] << 8) | buf[h + 1];
-      this.payloadStart = h + 2;
-      this.payloadEnd = h + rl;
-      for (let k = h + 2; k < h + rl; k++) {
-        const c = buf[k]; // SUBACK return codes
-        if (c > 2 && c !== SUBACK_FAILURE) return this.fail(PACKET_MALFORMED, 'SUBACK return code 0x' + hex(c) + ' (allowed: 0, 1, 2, 0x80)');
+      this.packetId = (d[b] << 8) | d[b + 1];
+      this.payloadStart = b + 2;
+      this.payloadEnd = end;
+      for (let k = b + 2; k < end; k++) {
+        if (d[k] > 2 && d[k] !== SUBACK_FAILURE) return void this.fail(PACKET_MALFORMED, 'SUBACK return code 0x' + d[k].toString(16));
       }
     }
   }
-}
-
-function hex(b: number): string {
-  return (b < 16 ? '0' : '') + b.toString(16);
 }

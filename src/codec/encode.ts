@@ -1,10 +1,14 @@
-// Encoders for every packet a client sends, into a caller-owned buffer at an offset.
-// Each validates the user's input first (throwing MqttError before a byte is written), then
-// returns -1 when the packet does not fit in buf[off..buf.length), else the end offset.
-// Nothing here allocates unless it throws.
+// Encoders for the packets a client builds from user input: CONNECT, PUBLISH, SUBSCRIBE and
+// UNSUBSCRIBE, into a caller-owned buffer at an offset. Each validates its input first (throwing
+// MqttError before a byte is written); given a null buffer it returns the packet's whole size,
+// else -1 when the packet does not fit in buf[off..buf.length), else the end offset. Nothing here
+// allocates unless it throws.
+// The session writes the fixed 2- and 4-byte packets (PUBACK, PINGREQ, DISCONNECT) itself, and
+// its per-message PUBLISH path reuses a topic encoded once (session.ts); this general encoder
+// serves the other publishes (a new topic, a message larger than the transmit buffer).
 import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE, STRING_TOO_LONG } from '../errors.js';
 import { MAX_REMAINING_LENGTH, MAX_STRING_BYTES } from './constants.js';
-import { utf8Length, writeUtf8, validateTopicName, validateTopicFilter } from './utf8.js';
+import { utf8Length, writeUtf8, validateTopic } from './utf8.js';
 
 export interface Will { topic: string; payload: Uint8Array | string; qos: 0 | 1; retain: boolean }
 export interface ConnectFields {
@@ -12,186 +16,119 @@ export interface ConnectFields {
   username?: string; password?: string | Uint8Array; will?: Will;
 }
 
-// Whole packet length for a remaining length; MQTT caps the remaining length (§2.2.3).
-function total(rl: number, what: string): number {
+/** Bytes of a whole packet with remaining length rl; MQTT caps rl (§2.2.3). */
+export function packetSize(rl: number, what: string): number {
   if (rl > MAX_REMAINING_LENGTH) {
     throw new MqttError(PACKET_TOO_LARGE, what + ' needs a remaining length of ' + rl + ' bytes; MQTT allows at most 268435455');
   }
   return 1 + (rl < 128 ? 1 : rl < 16384 ? 2 : rl < 2097152 ? 3 : 4) + rl;
 }
 
-// Writes the fixed header and returns where the body goes, or -1 when the whole packet does
-// not fit in buf[off..buf.length).
-function header(buf: Uint8Array, off: number, first: number, rl: number, what: string): number {
-  const n = total(rl, what);
+// Writes the fixed header and returns where the body goes; with no buffer, the packet's size
+// (negated, to tell it apart); -1 when the packet does not fit.
+function header(buf: Uint8Array | null, off: number, first: number, rl: number, what: string): number {
+  const n = packetSize(rl, what);
+  if (buf === null) return -n;
   if (!(off >= 0 && off + n <= buf.length)) return -1;
   buf[off++] = first;
   do {
-    let b = rl & 127;
+    const b = rl & 127;
     rl = rl >>> 7;
-    if (rl > 0) b |= 128;
-    buf[off++] = b;
+    buf[off++] = rl > 0 ? b | 128 : b;
   } while (rl > 0);
   return off;
 }
 
-function dataLength(d: Uint8Array | string): number {
-  return typeof d === 'string' ? utf8Length(d) : d.length;
-}
-
-// Length of a field with a 2-byte length prefix (string as UTF-8, or bytes).
+// Length of d (UTF-8 for a string) when it must fit a 2-byte length prefix.
 function fieldLength(d: Uint8Array | string, what: string): number {
-  const n = dataLength(d);
+  const n = typeof d === 'string' ? utf8Length(d) : d.length;
   if (n > MAX_STRING_BYTES) throw new MqttError(STRING_TOO_LONG, what + ' is ' + n + ' bytes; MQTT allows at most 65535');
   return n;
 }
 
-function writeU16(buf: Uint8Array, off: number, v: number): number {
-  buf[off] = v >> 8;
-  buf[off + 1] = v & 255;
-  return off + 2;
-}
-
-function writeData(buf: Uint8Array, off: number, d: Uint8Array | string): number {
-  if (typeof d === 'string') return writeUtf8(buf, off, d);
-  for (let i = 0; i < d.length; i++) buf[off + i] = d[i];
-  return off + d.length;
-}
-
-// The data after a 2-byte length prefix, filled in from what was written.
-function writeField(buf: Uint8Array, off: number, d: Uint8Array | string): number {
-  const end = writeData(buf, off + 2, d);
-  writeU16(buf, off, end - off - 2);
+// Writes d (UTF-8 for a string) at off, behind a 2-byte length prefix when `prefixed`.
+function writeData(buf: Uint8Array, off: number, d: Uint8Array | string, prefixed: boolean): number {
+  const p = prefixed ? off + 2 : off;
+  let end: number;
+  if (typeof d === 'string') end = writeUtf8(buf, p, d);
+  else { buf.set(d, p); end = p + d.length; }
+  if (prefixed) { buf[off] = (end - p) >> 8; buf[off + 1] = (end - p) & 255; }
   return end;
-}
-
-function checkPacketId(id: number): void {
-  if (!(typeof id === 'number' && id >= 1 && id <= 65535 && id % 1 === 0)) {
-    throw new MqttError('PACKET_ID_INVALID', 'packet id ' + id + ' is not an integer in 1..65535');
-  }
 }
 
 function checkQos(qos: number, what: string): void {
   if (qos !== 0 && qos !== 1) throw new MqttError(INVALID_ARGUMENT, what + ' QoS ' + qos + ' is not supported; use 0 or 1');
 }
 
-// ---- CONNECT ----
-
-// Protocol name "MQTT" with its length, then protocol level 4 (3.1.1).
-const PROTOCOL = [0, 4, 0x4d, 0x51, 0x54, 0x54, 4];
-
-function connectRl(o: ConnectFields): number {
-  const k = o.keepalive;
-  if (!(typeof k === 'number' && k >= 0 && k <= 65535 && k % 1 === 0)) {
-    throw new MqttError(INVALID_ARGUMENT, 'keepalive ' + k + ' is not an integer number of seconds in 0..65535');
+function checkPacketId(id: number): void {
+  if (!(id >= 1 && id <= 65535 && id % 1 === 0)) {
+    throw new MqttError('PACKET_ID_INVALID', 'packet id ' + id + ' is not an integer in 1..65535');
   }
-  // 10 = protocol name and level (7) + flags + keepalive (2)
-  let rl = 10 + 2 + fieldLength(o.clientId, 'client id');
-  const w = o.will;
+}
+
+export function encodeConnect(buf: Uint8Array | null, off: number, o: ConnectFields): number {
+  const k = o.keepalive, w = o.will;
+  if (!(k >= 0 && k <= 65535 && k % 1 === 0)) {
+    throw new MqttError(INVALID_ARGUMENT, 'keepalive ' + k + ' is not a whole number of seconds in 0..65535');
+  }
+  // protocol name (6) and level (1), flags (1), keepalive (2), client id length (2)
+  let rl = 12 + fieldLength(o.clientId, 'client id');
   if (w) {
-    const tn = validateTopicName(w.topic);
     checkQos(w.qos, 'will');
-    rl += 2 + tn + 2 + fieldLength(w.payload, 'will payload');
+    rl += 4 + validateTopic(w.topic, false) + fieldLength(w.payload, 'will payload');
   }
   if (o.username !== undefined) rl += 2 + fieldLength(o.username, 'username');
   if (o.password !== undefined) {
     if (o.username === undefined) throw new MqttError(INVALID_ARGUMENT, 'a password needs a username in MQTT 3.1.1');
     rl += 2 + fieldLength(o.password, 'password');
   }
-  return rl;
-}
-
-export function connectLength(o: ConnectFields): number {
-  return total(connectRl(o), 'CONNECT');
-}
-
-export function encodeConnect(buf: Uint8Array, off: number, o: ConnectFields): number {
-  let p = header(buf, off, 0x10, connectRl(o), 'CONNECT');
-  if (p < 0) return -1;
-  const w = o.will;
-  let flags = o.cleanSession ? 0x02 : 0;
-  if (w) flags |= 0x04 | (w.qos << 3) | (w.retain ? 0x20 : 0);
-  if (o.username !== undefined) flags |= 0x80;
-  if (o.password !== undefined) flags |= 0x40;
-  for (let i = 0; i < PROTOCOL.length; i++) buf[p++] = PROTOCOL[i];
-  buf[p++] = flags;
-  p = writeField(buf, writeU16(buf, p, o.keepalive), o.clientId);
-  if (w) p = writeField(buf, writeField(buf, p, w.topic), w.payload);
-  if (o.username !== undefined) p = writeField(buf, p, o.username);
-  if (o.password !== undefined) p = writeField(buf, p, o.password);
+  let p = header(buf, off, 0x10, rl, 'CONNECT');
+  if (buf === null || p < 0) return buf === null ? -p : -1;
+  // "MQTT" with its length, level 4 (3.1.1), then the flags
+  buf[p++] = 0; buf[p++] = 4; buf[p++] = 0x4d; buf[p++] = 0x51; buf[p++] = 0x54; buf[p++] = 0x54; buf[p++] = 4;
+  buf[p++] = (o.cleanSession ? 0x02 : 0) | (w ? 0x04 | (w.qos << 3) | (w.retain ? 0x20 : 0) : 0) |
+    (o.username !== undefined ? 0x80 : 0) | (o.password !== undefined ? 0x40 : 0);
+  buf[p++] = k >> 8; buf[p++] = k & 255;
+  p = writeData(buf, p, o.clientId, true);
+  if (w) p = writeData(buf, writeData(buf, p, w.topic, true), w.payload, true);
+  if (o.username !== undefined) p = writeData(buf, p, o.username, true);
+  if (o.password !== undefined) p = writeData(buf, p, o.password, true);
   return p;
 }
 
-// ---- PUBLISH ----
-
-export function publishLength(topic: string, payload: Uint8Array | string, qos: number): number {
-  return total(2 + utf8Length(topic) + (qos > 0 ? 2 : 0) + dataLength(payload), 'PUBLISH');
-}
-
-export function encodePublish(buf: Uint8Array, off: number, topic: string, payload: Uint8Array | string,
-  qos: 0 | 1, retain: boolean, dup: boolean, packetId: number): number {
-  const tn = validateTopicName(topic);
+export function encodePublish(buf: Uint8Array | null, off: number, topic: string, payload: Uint8Array | string,
+  qos: number, retain: boolean, dup: boolean, packetId: number): number {
   checkQos(qos, 'PUBLISH');
   if (qos > 0) checkPacketId(packetId);
   // MQTT-3.3.1-2: DUP must be 0 for QoS 0, so asking for it is a mistake worth reporting.
   else if (dup) throw new MqttError(INVALID_ARGUMENT, 'DUP cannot be set on a QoS 0 PUBLISH');
-  let p = header(buf, off, 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0),
-    2 + tn + (qos > 0 ? 2 : 0) + dataLength(payload), 'PUBLISH');
-  if (p < 0) return -1;
-  p = writeField(buf, p, topic);
-  if (qos > 0) p = writeU16(buf, p, packetId);
-  return writeData(buf, p, payload);
+  const rl = 2 + validateTopic(topic, false) + (qos > 0 ? 2 : 0) + (typeof payload === 'string' ? utf8Length(payload) : payload.length);
+  let p = header(buf, off, 0x30 | (dup ? 0x08 : 0) | (qos << 1) | (retain ? 1 : 0), rl, 'PUBLISH');
+  if (buf === null || p < 0) return buf === null ? -p : -1;
+  p = writeData(buf, p, topic, true);
+  if (qos > 0) { buf[p++] = packetId >> 8; buf[p++] = packetId & 255; }
+  return writeData(buf, p, payload, false);
 }
 
-export function setDup(buf: Uint8Array, off: number): void {
-  buf[off] = buf[off] | 0x08;
-}
-
-// ---- acknowledgements and control packets ----
-
-export function encodePuback(buf: Uint8Array, off: number, packetId: number): number {
+/** SUBSCRIBE (with one QoS per filter) or, with qos null, UNSUBSCRIBE. */
+export function encodeFilters(buf: Uint8Array | null, off: number, packetId: number, filters: string[], qos: number[] | null): number {
   checkPacketId(packetId);
-  const p = header(buf, off, 0x40, 2, 'PUBACK');
-  return p < 0 ? -1 : writeU16(buf, p, packetId);
-}
-
-export function encodePingreq(buf: Uint8Array, off: number): number {
-  return header(buf, off, 0xc0, 0, 'PINGREQ');
-}
-
-export function encodeDisconnect(buf: Uint8Array, off: number): number {
-  return header(buf, off, 0xe0, 0, 'DISCONNECT');
-}
-
-// ---- SUBSCRIBE / UNSUBSCRIBE ----
-
-// SUBSCRIBE (sub: a QoS byte after each filter) or UNSUBSCRIBE.
-function encodeFilters(buf: Uint8Array, off: number, packetId: number, filters: string[], qos: number[], sub: boolean): number {
-  checkPacketId(packetId);
-  const what = sub ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
+  const what = qos ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
   if (!filters || filters.length === 0) throw new MqttError(INVALID_ARGUMENT, what + ' needs at least one topic filter');
-  let rl = 2;
-  for (let i = 0; i < filters.length; i++) rl += 2 + validateTopicFilter(filters[i]) + (sub ? 1 : 0);
-  if (sub) {
-    if (!qos || qos.length !== filters.length) {
-      throw new MqttError(INVALID_ARGUMENT, 'SUBSCRIBE has ' + filters.length + ' filters but ' + (qos ? qos.length : 0) + ' QoS values');
-    }
-    for (let i = 0; i < qos.length; i++) checkQos(qos[i], 'SUBSCRIBE');
+  if (qos && qos.length !== filters.length) {
+    throw new MqttError(INVALID_ARGUMENT, 'SUBSCRIBE has ' + filters.length + ' filters but ' + qos.length + ' QoS values');
   }
-  let p = header(buf, off, sub ? 0x82 : 0xa2, rl, what);
-  if (p < 0) return -1;
-  p = writeU16(buf, p, packetId);
+  let rl = 2;
   for (let i = 0; i < filters.length; i++) {
-    p = writeField(buf, p, filters[i]);
-    if (sub) buf[p++] = qos[i];
+    rl += 2 + validateTopic(filters[i], true);
+    if (qos) { checkQos(qos[i], 'SUBSCRIBE'); rl++; }
+  }
+  let p = header(buf, off, qos ? 0x82 : 0xa2, rl, what);
+  if (buf === null || p < 0) return buf === null ? -p : -1;
+  buf[p++] = packetId >> 8; buf[p++] = packetId & 255;
+  for (let i = 0; i < filters.length; i++) {
+    p = writeData(buf, p, filters[i], true);
+    if (qos) buf[p++] = qos[i];
   }
   return p;
-}
-
-export function encodeSubscribe(buf: Uint8Array, off: number, packetId: number, filters: string[], qos: number[]): number {
-  return encodeFilters(buf, off, packetId, filters, qos, true);
-}
-
-export function encodeUnsubscribe(buf: Uint8Array, off: number, packetId: number, filters: string[]): number {
-  return encodeFilters(buf, off, packetId, filters, [], false);
 }

@@ -1,125 +1,23 @@
-// The outbox: one preallocated byte ring holding encoded QoS 1 PUBLISH packets in the order they
-// were published, plus the in-flight table (fixed typed arrays) for the ones admitted to the window.
+// The outbox: a byte ring, allocated once (a region of the session's one buffer), holding encoded
+// QoS 1 PUBLISH packets in the order they were published, and the in-flight table (one fixed
+// Int32Array) for the ones admitted to the window.
 //
 // The ring describes itself, so queued messages need no table: every stored packet carries its
 // length (remaining length) and its packet id, and its first byte tells its status:
 //   0x3X  a live PUBLISH (in flight or queued)
-//   0x01  acknowledged, waiting for the packets before it to be acknowledged too (tombstone)
-//   0x00  (at the old tail) "the rest of the ring is unused, continue at offset 0"
-// A packet is never split across the end of the ring, so it can be written to a socket in one
-// piece straight from here. Ring order is: tombstones / in-flight ... then queued.
+//   0x01  gone (acknowledged, or replaced by a newer retained message), waiting for the packets
+//         before it to go too (a tombstone)
+//   0x00  (at the old tail) "the rest of the ring is unused, continue at its start"
+// A packet is never split across the end of the ring, so it is written to a socket in one piece
+// straight from here, and resending it is setting its DUP bit.
 // Space is reclaimed from the oldest end only. Brokers acknowledge QoS 1 in order (MQTT-4.6.0-2),
 // so that is enough; a message a broker never acknowledges holds the space behind it until the
 // next link resends it (no compaction: it would cost code and time for a broker bug).
-// The in-flight table has no deadline column: nothing is retransmitted on a timer.
-import { setDup } from '../codec/encode.js';
-
 const TOMBSTONE = 0x01;
 const WRAP = 0x00;
 
-export class Outbox {
-  readonly buf: Uint8Array;
-  private head: number; // offset of the oldest stored packet
-  private tail: number; // where the next packet goes
-  private stored: number; // packets in the ring, tombstones included
-  private queueHead: number; // offset of the oldest queued (not yet admitted) packet
-  backlog: number; // queued packets, not yet admitted to the window
-
-  // In-flight table, in admission order (= ring order). Entries [0, sendIndex) have been handed
-  // to the transport on the current link; [sendIndex, inflight) still have to be.
-  readonly ids: Uint16Array;
-  readonly offs: Int32Array;
-  readonly lens: Int32Array;
-  inflight: number;
-  sendIndex: number;
-
-  constructor(size: number, window: number) {
-    this.buf = new Uint8Array(size);
-    this.head = 0; this.tail = 0; this.stored = 0; this.queueHead = 0; this.backlog = 0;
-    this.ids = new Uint16Array(window);
-    this.offs = new Int32Array(window);
-    this.lens = new Int32Array(window);
-    this.inflight = 0; this.sendIndex = 0;
-  }
-
-  // Offset where a packet of len bytes can be written now, or -1 when there is no room.
-  // Nothing is committed until append().
-  reserve(len: number): number {
-    const size = this.buf.length;
-    if (len > size) return -1;
-    if (this.stored === 0) { this.head = 0; this.tail = 0; return 0; }
-    const head = this.head, tail = this.tail;
-    if (tail > head) {
-      if (tail + len <= size) return tail;
-      return len <= head ? 0 : -1;
-    }
-    // wrapped (tail < head) or full (tail === head)
-    return tail + len <= head ? tail : -1;
-  }
-
-  // Records the packet just encoded at off (from reserve()) as the newest queued one.
-  append(off: number, len: number): void {
-    if (off === 0 && this.tail !== 0 && this.stored > 0 && this.tail < this.buf.length) this.buf[this.tail] = WRAP;
-    this.tail = off + len;
-    if (this.backlog === 0) this.queueHead = off;
-    this.backlog++;
-    this.stored++;
-  }
-
-  // Moves the oldest queued packet into the window (unsent). False when none or window full.
-  admit(): boolean {
-    if (this.backlog === 0 || this.inflight >= this.ids.length) return false;
-    const off = this.queueHead, i = this.inflight;
-    this.offs[i] = off;
-    this.lens[i] = packetLength(this.buf, off);
-    this.ids[i] = packetId(this.buf, off);
-    this.inflight = i + 1;
-    this.backlog--;
-    if (this.backlog > 0) this.queueHead = this.after(off);
-    return true;
-  }
-
-  find(id: number): number {
-    for (let i = 0; i < this.inflight; i++) if (this.ids[i] === id) return i;
-    return -1;
-  }
-
-  // PUBACK: forget the entry and free ring space up to the oldest still unacknowledged packet.
-  ack(id: number): boolean {
-    const i = this.find(id);
-    if (i < 0) return false;
-    this.buf[this.offs[i]] = TOMBSTONE;
-    const n = this.inflight - 1;
-    for (let j = i; j < n; j++) {
-      this.ids[j] = this.ids[j + 1]; this.offs[j] = this.offs[j + 1]; this.lens[j] = this.lens[j + 1];
-    }
-    this.inflight = n;
-    if (i < this.sendIndex) this.sendIndex--;
-    while (this.stored > 0 && this.buf[this.head] === TOMBSTONE) {
-      this.head = this.after(this.head);
-      this.stored--;
-    }
-    if (this.stored === 0) { this.head = 0; this.tail = 0; }
-    return true;
-  }
-
-  // New link: everything in the window goes out again in order; what was already sent once
-  // is marked DUP (MQTT-3.3.1-1), what never left keeps DUP=0.
-  rewind(): void {
-    for (let i = 0; i < this.sendIndex; i++) setDup(this.buf, this.offs[i]);
-    this.sendIndex = 0;
-  }
-
-  private after(p: number): number {
-    const n = p + packetLength(this.buf, p);
-    if (n === this.tail) return n;
-    if (n >= this.buf.length || this.buf[n] === WRAP) return 0;
-    return n;
-  }
-}
-
-// Total length (fixed header included) of the packet stored at off.
-function packetLength(buf: Uint8Array, off: number): number {
+/** Whole length (fixed header included) of the packet stored at off. */
+export function storedLength(buf: Uint8Array, off: number): number {
   let rl = 0, mul = 1, p = off + 1, b = 0;
   do {
     b = buf[p++];
@@ -129,8 +27,163 @@ function packetLength(buf: Uint8Array, off: number): number {
   return p - off + rl;
 }
 
+export class Outbox {
+  readonly buf: Uint8Array; // the session's buffer; the ring is buf[base..base + size)
+  readonly base: number;
+  readonly size: number;
+  private head: number;     // offset of the oldest stored packet
+  private tail: number;     // where the next packet goes
+  private stored: number;   // packets in the ring, tombstones included
+  private qhead: number;    // the oldest queued (not yet admitted) packet
+  backlog: number;          // live queued packets, not yet admitted to the window
+  // In-flight table, in admission order (= ring order), 3 numbers per entry: offset, length, id.
+  // Entries [0, sent) have been handed to the transport on the current link.
+  readonly tab: Int32Array;
+  inflight: number;
+  sent: number;
+
+  constructor(buf: Uint8Array, base: number, size: number, window: number) {
+    this.buf = buf; this.base = base; this.size = size;
+    this.head = this.tail = this.qhead = base;
+    this.stored = this.backlog = this.inflight = this.sent = 0;
+    this.tab = new Int32Array(3 * window);
+  }
+
+  /** Offset where len more bytes can be written now, or -1; nothing is committed until add(). */
+  reserve(len: number): number {
+    const base = this.base, end = base + this.size, head = this.head, tail = this.tail;
+    if (this.stored === 0) { this.head = this.tail = this.qhead = base; return len <= this.size ? base : -1; }
+    if (tail > head) {
+      if (tail + len <= end) return tail;
+      return base + len <= head ? base : -1;
+    }
+    // wrapped (tail < head) or full (tail === head)
+    return tail + len <= head ? tail : -1;
+  }
+
+  /** Stores the packet just written at off (from reserve()) as the newest; when `admit` and
+   *  nothing waits before it, it enters the window at once. True when it did. */
+  add(off: number, len: number, id: number, admit: boolean): boolean {
+    if (off === this.base && this.tail !== off && this.stored > 0 && this.tail < this.base + this.size) this.buf[this.tail] = WRAP;
+    this.tail = off + len;
+    this.stored++;
+    const k = this.inflight * 3, t = this.tab;
+    if (admit && this.backlog === 0 && k < t.length) {
+      t[k] = off; t[k + 1] = len; t[k + 2] = id;
+      this.inflight++;
+      this.qhead = this.tail;
+      return true;
+    }
+    if (this.backlog === 0) this.qhead = off;
+    this.backlog++;
+    return false;
+  }
+
+  /** Moves the oldest queued packet into the window (unsent). False when none or window full. */
+  admit(): boolean {
+    const t = this.tab, k = this.inflight * 3;
+    if (this.backlog === 0 || k >= t.length) return false;
+    let off = this.qhead;
+    while (this.buf[off] === TOMBSTONE) off = this.after(off);
+    t[k] = off; t[k + 1] = storedLength(this.buf, off); t[k + 2] = idAt(this.buf, off);
+    this.inflight++;
+    this.backlog--;
+    this.qhead = this.backlog > 0 ? this.after(off) : this.tail;
+    return true;
+  }
+
+  /** Index in the in-flight table of id, or -1. */
+  find(id: number): number {
+    const t = this.tab;
+    for (let i = 0; i < this.inflight; i++) if (t[i * 3 + 2] === id) return i;
+    return -1;
+  }
+
+  /** PUBACK: forgets the entry; false when no message in flight has that id. */
+  ack(id: number): boolean {
+    const t = this.tab, n = this.inflight * 3;
+    for (let k = 2; k < n; k += 3) {
+      if (t[k] === id) { this.forget(k / 3 | 0); return true; }
+    }
+    return false;
+  }
+
+  // Removes in-flight entry i and frees ring space up to the oldest packet still live.
+  private forget(i: number): void {
+    const t = this.tab;
+    if (this.stored === 1) {
+      // the only packet stored (the usual case for a sensor): the ring is empty again
+      this.stored = this.inflight = this.sent = 0;
+      this.head = this.tail = this.qhead = this.base;
+      return;
+    }
+    this.buf[t[i * 3]] = TOMBSTONE;
+    if (i < this.inflight - 1) t.copyWithin(i * 3, i * 3 + 3, this.inflight * 3);
+    this.inflight--;
+    if (i < this.sent) this.sent--;
+    this.reclaim();
+  }
+
+  // Frees the tombstones at the oldest end (the queue's head moves with them).
+  private reclaim(): void {
+    const buf = this.buf;
+    while (this.stored > 0 && buf[this.head] === TOMBSTONE) {
+      const next = this.after(this.head);
+      if (this.qhead === this.head) this.qhead = next;
+      this.head = next;
+      this.stored--;
+    }
+    if (this.stored === 0) this.head = this.tail = this.qhead = this.base;
+  }
+
+  /** New link: the window goes out again in order; what was sent before is marked DUP (MQTT-3.3.1-1). */
+  rewind(): void {
+    const t = this.tab;
+    for (let i = 0; i < this.sent; i++) this.buf[t[i * 3]] |= 0x08;
+    this.sent = 0;
+  }
+
+  /**
+   * A newer retained message for the topic in buf[ts..ts + tl) is coming: removes every older
+   * retained one for that topic not yet written on this link (queued, or in the window but not
+   * sent since the last rewind()). The broker keeps only the last retained message of a topic.
+   */
+  replaceRetained(ts: number, tl: number): void {
+    const buf = this.buf, t = this.tab;
+    for (let i = this.inflight - 1; i >= this.sent; i--) if (this.sameTopic(t[i * 3], ts, tl)) this.forget(i);
+    let off = this.qhead;
+    for (let n = this.backlog; n > 0; off = this.after(off)) {
+      if (buf[off] === TOMBSTONE) continue;
+      n--;
+      if (this.sameTopic(off, ts, tl)) { buf[off] = TOMBSTONE; this.backlog--; }
+    }
+    if (this.backlog === 0) this.qhead = this.tail;
+    this.reclaim();
+  }
+
+  // True when the stored packet at off is retained and its topic is buf[ts..ts + tl).
+  private sameTopic(off: number, ts: number, tl: number): boolean {
+    const buf = this.buf;
+    if (!(buf[off] & 1)) return false;
+    let p = off + 1;
+    while (buf[p] & 128) p++;
+    p++;
+    if (((buf[p] << 8) | buf[p + 1]) !== tl) return false;
+    p += 2;
+    for (let k = 0; k < tl; k++) if (buf[p + k] !== buf[ts + k]) return false;
+    return true;
+  }
+
+  private after(p: number): number {
+    const n = p + storedLength(this.buf, p);
+    if (n === this.tail) return n;
+    if (n >= this.base + this.size || this.buf[n] === WRAP) return this.base;
+    return n;
+  }
+}
+
 // Packet id of the QoS 1 PUBLISH stored at off (after the topic).
-function packetId(buf: Uint8Array, off: number): number {
+function idAt(buf: Uint8Array, off: number): number {
   let p = off + 1;
   while (buf[p] & 128) p++;
   p++;

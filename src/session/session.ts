@@ -1,547 +1,632 @@
 // The MQTT 3.1.1 client state machine, sans I/O. It is fed received bytes, the time and user
-// commands, and answers with bytes to pull() and SessionEvents calls. No sockets, no timers:
-// the client sets one timer for nextTick() and calls tick().
+// commands, and answers through the methods a subclass implements (the underscore ones): bytes
+// to write, requests to open or close the link, and what happened. No sockets, no timers: the
+// subclass (MqttClient, or a test) sets one timer for `deadline` and calls tick().
+// The client is a subclass rather than a wrapper so that a message or a publish crosses one call
+// instead of two, and one object holds the state instead of two.
 //
-// Memory: the receive buffer (the Decoder's), the transmit buffer and the outbox are allocated
-// here once. A QoS 0 publish, a QoS 1 publish into a free window slot and its PUBACK allocate
-// nothing (checked inside XS by heap slot count).
+// Memory: one buffer, allocated here once, holds the transmit area, the receive buffer, the
+// outbox ring and the encoded CONNECT. Publishing (QoS 0, or QoS 1 with its PUBACK), keepalive
+// and receiving allocate nothing here beyond the payload view of a received message and the
+// result object of the engine's encodeInto for a string payload (checked inside XS).
 //
-// Policies (issue 2):
+// Cost (XS runs a JS loop over a string at ~100 meter units per character): a topic is checked
+// and encoded once, when it changes, into the transmit area at a fixed place, with views for the
+// payload behind it; each publish then only encodes its payload (the engine's native
+// TextEncoder.encodeInto where there is one), writes the fixed header in front and hands the
+// bytes on. A QoS 1 packet is copied into the ring with copyWithin (native).
+//
+// Policies:
 // - QoS 1 messages are retransmitted only on a new link (MQTT 3.1.1 §4.4), never on a timer
-//   while connected: TCP already retransmits, and a timer resend only doubles load on a slow
-//   broker. A dead link is found by keepalive instead.
-// - Keepalive K: a PINGREQ goes out when nothing was sent for K, or nothing was received for K;
-//   a PINGREQ unanswered (no packet at all) for K/2 declares the link dead. So a silent broker
-//   is detected at most 1.5 K after its last packet.
-// - The transmit buffer holds control packets and QoS 0 publishes until pull(); pull() yields
-//   it first, then the unsent in-flight QoS 1 packets straight from the outbox.
-import { MqttError, MqttErrorCode, INVALID_ARGUMENT, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST, QUEUE_FULL, NOT_CONNECTED } from '../errors.js';
-import {
-  CONNACK, PUBLISH, PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK, UNSUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES,
-} from '../codec/constants.js';
-import {
-  Will, ConnectFields, connectLength, encodeConnect, publishLength, encodePublish, encodePuback,
-  encodeSubscribe, encodeUnsubscribe, encodePingreq, encodeDisconnect,
-} from '../codec/encode.js';
-import { utf8Length, validateTopicName } from '../codec/utf8.js';
-import { Decoder, DECODE_NEED_MORE, DECODE_PACKET, DECODE_ERROR } from '../codec/decoder.js';
+//   while connected: TCP already retransmits. A dead link is found by keepalive instead.
+// - Keepalive K: a check every K/2 sends a PINGREQ when, since the previous check, nothing was
+//   sent or nothing was received (or the check itself is late by K/2 or more); a PINGREQ with no
+//   packet at all by the next check declares the link dead. So the broker hears from us within K,
+//   and a silent broker is found within 1.5 K of its last packet.
+// - Backoff: delays double from reconnectMin to reconnectMax, shortened by up to `jitter` of
+//   themselves. They start over only after a link that stayed up HEALTHY_MS: a broker that accepts
+//   and then fails at once gets ever fewer attempts, not a storm (docs/CONTRACTS.md).
+// - Statuses: a retained QoS 1 publish removes older retained messages on the same topic that
+//   have not been written on this link, and _connected() runs before the outbox is flushed.
+import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST, QUEUE_FULL, NOT_CONNECTED } from '../errors.js';
+import type { MqttErrorCode } from '../errors.js';
+import { CONNACK, PUBLISH, PUBACK, SUBACK, SUBACK_FAILURE, PACKET_NAMES } from '../codec/constants.js';
+import { encodeConnect, encodePublish, encodeFilters } from '../codec/encode.js';
+import type { Will, ConnectFields } from '../codec/encode.js';
+import { utf8Length, writeUtf8, validateTopic } from '../codec/utf8.js';
+import { Decoder, DECODE_PACKET, DECODE_TOO_LARGE, DECODE_DRAINED } from '../codec/decoder.js';
 import { Outbox } from './outbox.js';
-import { backoffDelay } from './backoff.js';
-import { Subscriptions, KIND_SUBSCRIBE, KIND_UNSUBSCRIBE, KIND_REPLAY } from './subscriptions.js';
+
+/** What the session needs of a native UTF-8 encoder (TextEncoder has it on Node, XS, browsers). */
+export interface Utf8Encoder { encodeInto(s: string, into: Uint8Array): { written?: number } }
 
 export interface SessionOptions {
   clientId: string;
-  cleanSession?: boolean;
-  keepalive?: number;
+  cleanSession?: boolean;          // default true
+  keepalive?: number;              // seconds, default 60; 0 disables
   username?: string; password?: string | Uint8Array; will?: Will;
-  receiveBufferSize?: number;
-  transmitBufferSize?: number;
-  outboxSize?: number;
-  maxInflight?: number;
-  connectTimeout?: number;
-  reconnectMin?: number;
-  reconnectMax?: number;
-  reconnectJitter?: number;
-  random?: () => number;
-}
-
-export interface SessionEvents {
-  open(): void;
-  close(): void;
-  connected(sessionPresent: boolean): void;
-  message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void;
-  published(packetId: number): void;
-  subscribed(packetId: number, codes: Uint8Array): void;
-  unsubscribed(packetId: number): void;
-  error(err: MqttError): void;
-  disconnected(willReconnect: boolean): void;
+  receiveBufferSize?: number;      // bytes, default 1024: the largest incoming packet
+  transmitBufferSize?: number;     // bytes, default 512: control packets and the largest QoS 0 publish
+  outboxSize?: number;             // bytes, default 4096: QoS 1 messages in flight and queued
+  maxInflight?: number;            // default 8
+  connectTimeout?: number;         // ms, default 10000
+  reconnectMin?: number;           // ms, default 1000
+  reconnectMax?: number;           // ms, default 60000
+  reconnectJitter?: number;        // 0..1, default 0.5
+  random?: () => number;           // default Math.random
+  encoder?: Utf8Encoder | null;    // default: a global TextEncoder if there is one
 }
 
 export const IDLE = 0, CONNECTING = 1, HANDSHAKE = 2, CONNECTED = 3, WAITING = 4, ENDED = 5, FAILED = 6;
-export const STATE_NAMES = ['IDLE', 'CONNECTING', 'HANDSHAKE', 'CONNECTED', 'WAITING', 'ENDED', 'FAILED'];
+export const STATE_NAMES = Object.freeze(['IDLE', 'CONNECTING', 'HANDSHAKE', 'CONNECTED', 'WAITING', 'ENDED', 'FAILED']);
 export const SENT = 'sent', QUEUED = 'queued';
+export type PublishResult = 'sent' | 'queued' | MqttErrorCode;
 
-// Keeps packet ids unambiguous: queued ids are allocated in FIFO order, so they cannot collide
-// with a new id unless more than 65535 were outstanding at once. This bound makes that impossible.
+/** A link that stayed up this long was healthy: the next reconnect waits only reconnectMin. */
+export const HEALTHY_MS = 30000;
+// Queued ids are allocated in order, so they cannot collide with a new one unless more than
+// 65535 were outstanding at once; this bound makes that impossible.
 const MAX_STORED = 60000;
+// activity bits since the last keepalive check
+const SENT_BIT = 1, RECV_BIT = 2;
+// Layout of the transmit area for a publish: fixed header in [0, 5) ending at 5, topic length
+// at 5, topic from 7, packet id (QoS 1) and payload after it. PUBACK, PINGREQ and DISCONNECT use
+// [0, 4), which leaves a prepared topic in place.
+const TOPIC_AT = 7;
 
-// CONNACK return code 1..5 → the error code's tail after 'CONNACK_REFUSED_' (index 0 unused).
-const CONNACK_REFUSED = ['', 'PROTOCOL_VERSION', 'IDENTIFIER_REJECTED', 'SERVER_UNAVAILABLE', 'BAD_CREDENTIALS', 'NOT_AUTHORIZED'];
-const CONNACK_TEXT = ['', 'the broker does not speak MQTT 3.1.1', 'the broker rejected the client id',
-  'the broker is unavailable', 'the broker rejected the username or password', 'the client is not authorized to connect'];
-
-function opt(v: number | undefined, d: number): number {
-  return typeof v === 'number' && v === v ? v : d;
-}
+const CONNACK_REFUSED = Object.freeze(['', 'PROTOCOL_VERSION', 'IDENTIFIER_REJECTED', 'SERVER_UNAVAILABLE', 'BAD_CREDENTIALS', 'NOT_AUTHORIZED']);
+const CREDENTIALS = 'bad user name or password, or not authorized; check the credentials and the broker\'s access rules';
+const CONNACK_TEXT = Object.freeze(['', 'the broker does not speak MQTT 3.1.1', 'the broker rejected the client id; use another one',
+  'the broker is unavailable; retrying', CREDENTIALS, CREDENTIALS]);
 
 export interface SessionStats {
   sent: number; acked: number; queued: number; dropped: number; received: number; reconnects: number; oversize: number;
 }
 
-export class Session {
+/** One subscribe() filter. id: -1 to be sent, 0 acknowledged, > 0 the SUBSCRIBE awaiting its SUBACK. */
+export interface Subscription { filter: string; qos: number; handler: unknown; id: number }
+
+// A SUBSCRIBE (sub) or UNSUBSCRIBE awaiting its answer.
+interface Request { id: number; filters: string[]; sub: boolean }
+
+function opt(v: number | undefined, d: number): number {
+  return typeof v === 'number' && v === v ? v : d;
+}
+
+declare const TextEncoder: (new () => Utf8Encoder) | undefined;
+
+export abstract class Session {
   state: number;
   lastPacketId: number;
-  stats: SessionStats;
-  /** QoS 1 messages sent and awaiting PUBACK / waiting for a window slot. Read-only for callers. */
-  inflightCount: number; queuedCount: number;
-  out: Uint8Array; outStart: number; outEnd: number;
+  readonly stats: SessionStats;
+  /** The filters subscribed, in subscription order. Replaced (never changed in place) on every
+   *  subscribe/unsubscribe, so a caller walking it while a handler (un)subscribes is safe. */
+  subs: Subscription[];
+  /** Time (ms, the clock passed in) at which tick() has something to do; Infinity: nothing. */
+  deadline: number;
+  readonly rx: Decoder;
+  readonly ob: Outbox;
 
-  private ev: SessionEvents;
-  private fields: ConnectFields;
-  private keepaliveMs: number;
+  private mem: Uint8Array;
+  private txLen: number;
+  private connectAt: number; private connectEnd: number; // the encoded CONNECT in mem
+  private enc: Utf8Encoder | null;
+  private keepalive: number; // ms
   private openTimeout: number;
   private rMin: number; private rMax: number; private rJitter: number;
   private rand: () => number;
-
-  /** The receive decoder, read-only for callers; its fields describe the packet being handled
-   *  and are valid only during message() (the client matches topic bytes in rx.buf). */
-  readonly rx: Decoder;
-  private tx: Uint8Array;
-  private txStart: number; private txEnd: number;
-  private ob: Outbox;
-  private subs: Subscriptions;
-
-  private clock: number;
+  // the prepared topic: its string, its UTF-8 length, and views of the payload room behind it
+  private ptopic: string | null;
+  private ptl: number;
+  private pv0: Uint8Array; private pv1: Uint8Array;
+  private attempt: number;   // reconnect attempts since the last healthy link
+  private upAt: number;      // when the current link got its CONNACK
+  private io: number;        // SENT_BIT | RECV_BIT since the last keepalive check
+  private pinged: boolean;
   private nextId: number;
-  private attempt: number;       // reconnect attempts since the last successful CONNACK
-  private deadline: number;      // CONNECTING/HANDSHAKE: connect timeout; WAITING: reconnect time
-  private lastSent: number; private lastRecv: number;
-  private pingAt: number;        // when the unanswered PINGREQ went out; -1: none
-  private linkNo: number;          // bumped whenever a link ends, to stop processing its bytes
-  // Filters whose last SUBSCRIBE or UNSUBSCRIBE the broker has not acknowledged: a broker that
-  // kept the session may never have seen it, so it is sent again on the next link. Which of the
-  // two it was follows from subs.filters (still subscribed: SUBSCRIBE, else UNSUBSCRIBE).
-  private unconfirmed: string[];
+  private linkNo: number;    // bumped when a link ends, so an event handler's effect is noticed
+  private unsubs: string[];  // unsubscribed while offline: told to a broker that kept the session
+  private reqs: Request[];
 
-  constructor(options: SessionOptions, events: SessionEvents) {
-    const o = options;
-    this.ev = events;
-    this.fields = {
-      // keepalive unset only: anything else goes to the encoder, which rejects what MQTT cannot carry
-      clientId: o.clientId, cleanSession: o.cleanSession !== false, keepalive: o.keepalive === undefined ? 60 : o.keepalive,
+  // ---- what the subclass implements ----
+  /** Please open a transport, then call opened() (or closed()). */
+  protected abstract _open(): void;
+  /** Please close the transport; its events no longer matter. */
+  protected abstract _close(): void;
+  /** Send buf[start..end) now; copy it, buf is reused. */
+  protected abstract _write(buf: Uint8Array, start: number, end: number): void;
+  /** CONNACK 0; the outbox is flushed after this returns. */
+  protected abstract _connected(sessionPresent: boolean): void;
+  /** payload is a view valid during the call only; a QoS 1 message is acknowledged after it returns. */
+  protected abstract _message(topic: string, payload: Uint8Array, qos: number, retain: boolean, dup: boolean): void;
+  /** PUBACK for our QoS 1 publish. */
+  protected abstract _published(packetId: number): void;
+  /** Every problem, fatal or not. */
+  protected abstract _error(err: MqttError): void;
+  /** A link (or an attempt at one) ended. */
+  protected abstract _disconnected(willReconnect: boolean): void;
+
+  constructor(o: SessionOptions) {
+    const fields: ConnectFields = {
+      clientId: o.clientId, cleanSession: o.cleanSession !== false, keepalive: opt(o.keepalive, 60),
       username: o.username, password: o.password, will: o.will,
     };
-    // Numeric options arrive checked (by the client's option table); here only defaults apply.
-    this.keepaliveMs = this.fields.keepalive * 1000;
+    const clen = encodeConnect(null, 0, fields); // checks every CONNECT field (throws)
+    const tx = opt(o.transmitBufferSize, 512), rx = opt(o.receiveBufferSize, 1024), obSize = opt(o.outboxSize, 4096);
+    if (tx < 16) throw new MqttError(INVALID_ARGUMENT, 'the transmit buffer must hold at least 16 bytes');
+    const mem = this.mem = new Uint8Array(tx + rx + obSize + clen);
+    this.txLen = tx;
+    this.rx = new Decoder(mem.subarray(tx, tx + rx));
+    this.ob = new Outbox(mem, tx + rx, obSize, opt(o.maxInflight, 8));
+    this.connectAt = tx + rx + obSize;
+    this.connectEnd = encodeConnect(mem, this.connectAt, fields);
+    this.enc = o.encoder !== undefined ? o.encoder : typeof TextEncoder === 'function' ? new TextEncoder() : null;
+    this.keepalive = fields.keepalive * 1000;
     this.openTimeout = opt(o.connectTimeout, 10000);
     this.rMin = opt(o.reconnectMin, 1000);
     this.rMax = opt(o.reconnectMax, 60000);
     this.rJitter = opt(o.reconnectJitter, 0.5);
     this.rand = o.random || Math.random;
-
-    this.rx = new Decoder(new Uint8Array(opt(o.receiveBufferSize, 1024)));
-    this.tx = new Uint8Array(opt(o.transmitBufferSize, 512));
-    this.ob = new Outbox(opt(o.outboxSize, 4096), opt(o.maxInflight, 8));
-    this.subs = new Subscriptions();
-    const need = connectLength(this.fields); // also validates the options; throws MqttError
-    if (need > this.tx.length) {
-      throw new MqttError(PACKET_TOO_LARGE, 'CONNECT needs ' + need + ' bytes but the transmit buffer has ' + this.tx.length);
-    }
-
     this.state = IDLE;
     this.lastPacketId = 0;
     this.stats = { sent: 0, acked: 0, queued: 0, dropped: 0, received: 0, reconnects: 0, oversize: 0 };
-    this.out = this.tx; this.outStart = 0; this.outEnd = 0;
-    this.txStart = 0; this.txEnd = 0;
-    this.clock = 0; this.nextId = 1; this.attempt = 0; this.deadline = 0;
-    this.lastSent = 0; this.lastRecv = 0; this.pingAt = -1; this.linkNo = 0;
-    this.unconfirmed = [];
-    this.inflightCount = 0; this.queuedCount = 0;
+    this.subs = [];
+    this.deadline = Infinity;
+    this.ptopic = null; this.ptl = 0; this.pv0 = this.pv1 = mem;
+    this.attempt = 0; this.upAt = 0; this.io = 0; this.pinged = false;
+    this.nextId = 1; this.linkNo = 0;
+    this.unsubs = []; this.reqs = [];
   }
 
-  // Mirrors of the outbox's counts, refreshed by count() wherever they change: plain fields
-  // because a getter costs ES5 output a defineProperty helper (~250 B on Espruino).
-  private count(): void {
-    this.inflightCount = this.ob.inflight;
-    this.queuedCount = this.ob.backlog;
+  /** QoS 1 messages stored: in flight (written, awaiting PUBACK) plus queued. */
+  outboxCount(): number {
+    return this.ob.inflight + this.ob.backlog;
+  }
+
+  /** ms until tick() has something to do, or -1 for nothing. */
+  nextTick(now: number): number {
+    const d = this.deadline;
+    return d === Infinity ? -1 : d > now ? d - now : 0;
   }
 
   // ---- link lifecycle ----
 
   start(now: number): void {
-    this.clock = now;
-    if (this.state !== IDLE && this.state !== ENDED && this.state !== FAILED) return;
+    const s = this.state;
+    if (s !== IDLE && s !== ENDED && s !== FAILED) return;
     this.attempt = 0;
-    this.requestOpen(now);
+    this.state = CONNECTING;
+    this.deadline = now + this.openTimeout;
+    this._open();
   }
 
   opened(now: number): void {
-    this.clock = now;
     if (this.state !== CONNECTING) return;
     this.rx.reset();
-    this.txStart = 0;
-    this.txEnd = encodeConnect(this.tx, 0, this.fields); // fits: checked in the constructor
     this.state = HANDSHAKE;
     this.deadline = now + this.openTimeout;
+    this._write(this.mem, this.connectAt, this.connectEnd);
   }
 
   closed(now: number): void {
-    this.clock = now;
     const s = this.state;
-    if (s !== CONNECTING && s !== HANDSHAKE && s !== CONNECTED) return;
-    this.linkDown(new MqttError(CONNECTION_LOST, s === CONNECTING ? 'could not open a connection to the broker'
-      : 'the connection to the broker was closed'), false, WAITING);
+    if (s === CONNECTING || s === HANDSHAKE || s === CONNECTED) this.linkDown(new MqttError(CONNECTION_LOST, 'connection lost'), false, WAITING, now);
   }
 
   end(now: number): void {
-    this.clock = now;
     const s = this.state;
     if (s === ENDED) return;
-    if (s === CONNECTED) {
-      const p = this.txRoom(2);
-      if (p >= 0) this.txEnd = encodeDisconnect(this.tx, p);
-    }
-    // The client drains pull() (the DISCONNECT) in close() before closing the transport.
-    this.linkDown(null, s === CONNECTING || s === HANDSHAKE || s === CONNECTED, ENDED);
+    if (s === CONNECTED) this.control(0xe0, -1);
+    this.linkDown(null, s === CONNECTING || s === HANDSHAKE || s === CONNECTED, ENDED, now);
   }
 
-  private requestOpen(now: number): void {
-    this.state = CONNECTING;
-    this.deadline = now + this.openTimeout;
-    this.ev.open();
-  }
-
-  // The link (or the attempt to get one) is over; `state` says what follows: WAITING for a
-  // reconnect after a backoff, FAILED (retrying cannot help) or ENDED (end(), err null).
-  // `ask` = we decided it (events.close() asks the client to close it). Without an error and
-  // without a link to close (end() while offline) the application hears nothing.
-  // State, counters and the close request are settled before the application hears anything:
-  // its error handler may call end() (or start()), which must win over the reconnect planned here.
-  private linkDown(err: MqttError | null, ask: boolean, state: number): void {
+  // The link (or the attempt at one) is over; `state` says what follows: WAITING for a reconnect
+  // after a backoff, FAILED (retrying cannot help) or ENDED (end(), err null). `ask`: we decided
+  // it, so the transport is to be closed. Everything is settled before the application hears
+  // anything: its error handler may call end(), which must win.
+  private linkDown(err: MqttError | null, ask: boolean, state: number, now: number): void {
+    if (this.state === CONNECTED && now - this.upAt >= HEALTHY_MS) this.attempt = 0;
     this.linkNo++;
-    this.pingAt = -1;
-    this.subs.releaseAll();
+    this.pinged = false;
+    // requests die with their link: subscriptions are sent again, unsubscriptions told again
+    for (let i = 0; i < this.subs.length; i++) if (this.subs[i].id > 0) this.subs[i].id = -1;
+    for (let i = 0; i < this.reqs.length; i++) if (!this.reqs[i].sub) this.unsubs = this.unsubs.concat(this.reqs[i].filters);
+    this.reqs = [];
     this.state = state;
+    this.deadline = Infinity;
     if (state === WAITING) {
-      this.deadline = this.clock + backoffDelay(this.attempt, this.rMin, this.rMax, this.rJitter, this.rand);
+      let d = this.rMin;
+      for (let i = 0; i < this.attempt && d < this.rMax; i++) d *= 2;
+      if (d > this.rMax) d = this.rMax;
+      let r = this.rand();
+      if (!(r >= 0)) r = 0;
+      if (r > 1) r = 1;
+      this.deadline = now + Math.floor(d * (1 - this.rJitter * r));
       this.attempt++;
     }
-    if (ask) this.ev.close();
-    this.txStart = 0; this.txEnd = 0;
-    if (err) this.ev.error(err);
-    if (err || ask) this.ev.disconnected(err !== null && this.state !== ENDED && this.state !== FAILED);
-  }
-
-  private fail(err: MqttError): void {
-    this.linkDown(err, true, WAITING);
+    if (ask) this._close();
+    if (err) this._error(err);
+    if (err || ask) this._disconnected(err !== null && this.state !== ENDED && this.state !== FAILED);
   }
 
   // ---- timers ----
 
   tick(now: number): void {
-    this.clock = now;
+    const due = this.deadline;
+    if (now < due) return;
     const s = this.state;
     if (s === WAITING) {
-      if (now >= this.deadline) { this.stats.reconnects++; this.requestOpen(now); }
+      this.stats.reconnects++;
+      this.state = CONNECTING;
+      this.deadline = now + this.openTimeout;
+      this._open();
     } else if (s === CONNECTING || s === HANDSHAKE) {
-      if (now >= this.deadline) {
-        this.fail(new MqttError('CONNECT_TIMEOUT', 'no CONNACK from the broker within ' + this.openTimeout + ' ms'));
+      this.linkDown(new MqttError('CONNECT_TIMEOUT', 'no CONNACK within ' + this.openTimeout + ' ms'), true, WAITING, now);
+    } else if (s === CONNECTED) {
+      const half = this.keepalive / 2, io = this.io;
+      if (this.pinged && !(io & RECV_BIT)) {
+        this.linkDown(new MqttError('PING_TIMEOUT', 'no answer from the broker within ' + half * 3 + ' ms (keepalive ' + half / 500 + ' s): the link is dead'),
+          true, WAITING, now);
+        return;
       }
-    } else if (s === CONNECTED && this.keepaliveMs > 0) {
-      const k = this.keepaliveMs;
-      if (this.pingAt >= 0) {
-        if (now >= this.pingAt + k / 2) {
-          this.fail(new MqttError('PING_TIMEOUT', 'no answer from the broker within ' + (k * 1.5) + ' ms (keepalive ' + (k / 1000) + ' s): the link is dead'));
-        }
-      } else if (now >= this.lastSent + k || now >= this.lastRecv + k) {
-        const p = this.txRoom(2);
-        if (p >= 0) { this.txEnd = encodePingreq(this.tx, p); this.pingAt = now; }
+      this.pinged = false;
+      this.io = 0;
+      this.deadline = now + half;
+      if (io !== (SENT_BIT | RECV_BIT) || now - due >= half) {
+        this.pinged = true;
+        this.control(0xc0, -1);
       }
     }
-  }
-
-  nextTick(now: number): number {
-    const s = this.state;
-    let at = -1;
-    if (s === WAITING || s === CONNECTING || s === HANDSHAKE) at = this.deadline;
-    else if (s === CONNECTED && this.keepaliveMs > 0) {
-      const k = this.keepaliveMs;
-      if (this.pingAt >= 0) at = this.pingAt + k / 2;
-      else at = this.lastSent < this.lastRecv ? this.lastSent + k : this.lastRecv + k;
-    }
-    if (at < 0) return -1;
-    return at > now ? at - now : 0;
   }
 
   // ---- output ----
 
-  pull(): number {
-    if (this.txEnd > this.txStart) {
-      this.out = this.tx; this.outStart = this.txStart; this.outEnd = this.txEnd;
-      this.txStart = this.txEnd;
-      this.lastSent = this.clock;
-      return this.outEnd - this.outStart;
+  // PUBACK (with id), PINGREQ or DISCONNECT (id -1), written from [0, 4) of the transmit area.
+  private control(first: number, id: number): void {
+    const m = this.mem;
+    m[0] = first;
+    m[1] = id < 0 ? 0 : 2;
+    m[2] = id >> 8; m[3] = id & 255;
+    this.io |= SENT_BIT;
+    this._write(m, 0, id < 0 ? 2 : 4);
+  }
+
+  // Writes what the window holds unsent, admitting queued messages while it has room.
+  private flush(): void {
+    const ob = this.ob, t = ob.tab;
+    while (this.state === CONNECTED) {
+      if (ob.sent === ob.inflight) {
+        if (!ob.admit()) return;
+        this.stats.sent++;
+      }
+      const k = ob.sent++ * 3;
+      this.io |= SENT_BIT;
+      this._write(this.mem, t[k], t[k] + t[k + 1]);
+    }
+  }
+
+  // ---- publish ----
+
+  /**
+   * 'sent' (written now), 'queued' (QoS 1: in the outbox, written when a link and the in-flight
+   * window allow) or an error code: TOPIC_INVALID, STRING_TOO_LONG, PACKET_TOO_LARGE, QUEUE_FULL
+   * (outbox full, nothing stored), NOT_CONNECTED (QoS 0 while offline), INVALID_ARGUMENT. Never
+   * throws. A QoS 1 message's packet id is in lastPacketId.
+   */
+  publish(topic: string, payload: string | Uint8Array, qos?: number, retain?: boolean): PublishResult {
+    if (qos !== 1 && qos !== 0) {
+      if (qos !== undefined) return INVALID_ARGUMENT;
+      qos = 0;
+    }
+    if (topic !== this.ptopic) {
+      const bad = this.prepare(topic);
+      if (bad !== '') return bad;
+    }
+    const mem = this.mem, tl = this.ptl, at = TOPIC_AT + tl + qos * 2;
+    // the payload goes right behind the prepared topic and (QoS 1) the packet id
+    let n = -1;
+    if (typeof payload === 'string') {
+      const enc = this.enc;
+      if (enc !== null && this.ptopic !== null) {
+        n = enc.encodeInto(payload, qos ? this.pv1 : this.pv0).written as number;
+        // encodeInto stops early only when the next character does not fit (at most 4 bytes)
+        if (this.txLen - at - n < 4) n = -1;
+      }
+    } else if (payload instanceof Uint8Array && this.ptopic !== null && payload.length <= this.txLen - at) {
+      n = payload.length;
+      mem.set(payload, at);
+    }
+    if (n < 0) return this.publishSlow(topic, payload, qos, retain === true);
+    const end = at + n;
+    let rl = end - 5, h = 3;
+    // the fixed header, ending where the topic length starts
+    if (rl < 128) mem[4] = rl;
+    else {
+      h = rl < 16384 ? 2 : rl < 2097152 ? 1 : 0;
+      for (let p = h + 1; p < 5; p++, rl >>>= 7) mem[p] = p < 4 ? (rl & 127) | 128 : rl;
+    }
+    mem[h] = qos ? (retain ? 0x33 : 0x32) : retain ? 0x31 : 0x30;
+    if (qos === 0) {
+      if (this.state !== CONNECTED) return NOT_CONNECTED;
+      this.stats.sent++;
+      this.io |= SENT_BIT;
+      this._write(mem, h, end);
+      return SENT;
+    }
+    const ob = this.ob, len = end - h;
+    const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
+    if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
+    const id = this.allocId();
+    mem[at - 2] = id >> 8;
+    mem[at - 1] = id & 255;
+    if (retain) ob.replaceRetained(TOPIC_AT, tl);
+    mem.copyWithin(off, h, end);
+    return this.store(off, len, id, h);
+  }
+
+  // A QoS 1 packet just written to the outbox at off (and, from `from`, in the transmit area):
+  // into the window and onto the wire when connected and nothing waits before it, else queued.
+  private store(off: number, len: number, id: number, from: number): PublishResult {
+    const ob = this.ob;
+    this.lastPacketId = id;
+    if (ob.add(off, len, id, this.state === CONNECTED)) {
+      this.stats.sent++;
+      // after a CONNACK the older window entries go out first (flush), so this one waits for them
+      if (ob.sent === ob.inflight - 1) {
+        ob.sent++;
+        this.io |= SENT_BIT;
+        // from the transmit area when it is there: the same place every time, which a platform
+        // that keeps views of it (Moddable) reuses
+        if (from >= 0) this._write(this.mem, from, from + len);
+        else this._write(this.mem, off, off + len);
+      }
+      return SENT;
+    }
+    this.stats.queued++;
+    return QUEUED;
+  }
+
+  // Checks the topic and encodes it (with its length) at TOPIC_AT - 2 for the next publishes.
+  // '' when it can be used, or the error code; ptopic stays null when the topic is too long for
+  // the transmit area (its publishes take the slow path).
+  private prepare(topic: string): PublishResult | '' {
+    let tl: number;
+    try { tl = validateTopic(topic, false); } catch (e) { return (e as MqttError).code; }
+    this.ptopic = null;
+    if (TOPIC_AT + tl + 2 > this.txLen) return '';
+    const mem = this.mem;
+    mem[TOPIC_AT - 2] = tl >> 8;
+    mem[TOPIC_AT - 1] = tl & 255;
+    writeUtf8(mem, TOPIC_AT, topic);
+    this.pv0 = mem.subarray(TOPIC_AT + tl, this.txLen);
+    this.pv1 = mem.subarray(TOPIC_AT + tl + 2, this.txLen);
+    this.ptl = tl;
+    this.ptopic = topic;
+    return '';
+  }
+
+  // Everything the per-message path does not take: a payload larger than the transmit area (QoS 1
+  // goes straight into the outbox), a topic too long for it, an engine without TextEncoder, a
+  // payload of the wrong type.
+  private publishSlow(topic: string, payload: string | Uint8Array, qos: number, retain: boolean): PublishResult {
+    if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) return INVALID_ARGUMENT;
+    let len: number;
+    try { len = encodePublish(null, 0, topic, payload, qos, retain, false, 1); } catch (e) { return (e as MqttError).code; }
+    const mem = this.mem;
+    if (qos === 0) {
+      if (this.state !== CONNECTED) return NOT_CONNECTED;
+      if (len > this.txLen) return PACKET_TOO_LARGE;
+      this.ptopic = null; // overwritten
+      encodePublish(mem, 0, topic, payload, 0, retain, false, 0);
+      this.stats.sent++;
+      this.io |= SENT_BIT;
+      this._write(mem, 0, len);
+      return SENT;
     }
     const ob = this.ob;
-    if (this.state === CONNECTED && ob.sendIndex < ob.inflight) {
-      const i = ob.sendIndex++;
-      this.out = ob.buf; this.outStart = ob.offs[i]; this.outEnd = this.outStart + ob.lens[i];
-      this.lastSent = this.clock;
-      return ob.lens[i];
-    }
-    this.outStart = 0; this.outEnd = 0;
-    return 0;
-  }
-
-  // Offset where n more bytes fit in tx after what is still waiting to be pulled, or -1.
-  private txRoom(n: number): number {
-    if (this.txStart === this.txEnd) { this.txStart = 0; this.txEnd = 0; }
-    return this.txEnd + n <= this.tx.length ? this.txEnd : -1;
-  }
-
-  // ---- user commands ----
-
-  publish(topic: string, payload: Uint8Array | string, qos: 0 | 1, retain: boolean, now: number): 'sent' | 'queued' | MqttErrorCode {
-    this.clock = now;
-    // encodePublish validates the topic before writing anything, so on the paths that encode the
-    // topic is checked once; paths that return without encoding check it themselves.
-    let id = 0;
-    try {
-      if (qos !== 0 && qos !== 1) return INVALID_ARGUMENT;
-      const len = publishLength(topic, payload, qos);
-      const s = this.state;
-      if (qos === 0) {
-        if (s !== CONNECTED) { validateTopicName(topic); return NOT_CONNECTED; }
-        if (len > this.tx.length) { validateTopicName(topic); return PACKET_TOO_LARGE; }
-        const p = this.txRoom(len);
-        if (p < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; } // the caller has not pulled
-        this.txEnd = encodePublish(this.tx, p, topic, payload, 0, retain, false, 0);
-        this.stats.sent++;
-        return SENT;
-      }
-      const ob = this.ob;
-      if (len > ob.buf.length) { validateTopicName(topic); return PACKET_TOO_LARGE; }
-      const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
-      if (off < 0) { validateTopicName(topic); this.stats.dropped++; return QUEUE_FULL; }
-      id = this.allocId();
-      encodePublish(ob.buf, off, topic, payload, 1, retain, false, id);
-      ob.append(off, len);
-      this.lastPacketId = id;
-      // Queued messages keep their order: a new one jumps no queue, even when the window has room.
-      const sent = s === CONNECTED && ob.backlog === 1 && ob.admit();
-      this.count();
-      if (sent) { this.stats.sent++; return SENT; }
-      this.stats.queued++;
-      return QUEUED;
-    } catch (e) {
-      if (id > 0) this.nextId = id; // unused: hand it out again
-      return (e as MqttError).code || INVALID_ARGUMENT;
-    }
-  }
-
-  subscribe(filters: string[], qos: number[], now: number): number {
-    return this.request(KIND_SUBSCRIBE, filters, qos, now);
-  }
-
-  unsubscribe(filters: string[], now: number): number {
-    return this.request(KIND_UNSUBSCRIBE, filters, null, now);
-  }
-
-  // The user's SUBSCRIBE (qos given) or UNSUBSCRIBE: written to tx, or a throw (MqttError).
-  private request(kind: number, filters: string[], qos: number[] | null, now: number): number {
-    this.clock = now;
-    if (this.state !== CONNECTED) throw new MqttError(NOT_CONNECTED, 'cannot (un)subscribe while ' + STATE_NAMES[this.state] + '; retry after connected()');
-    if (kind === KIND_SUBSCRIBE && !(qos && qos.length === (filters ? filters.length : 0))) {
-      throw new MqttError(INVALID_ARGUMENT, 'subscribe needs one QoS per filter');
-    }
-    const slot = this.subs.freeSlot();
-    if (slot < 0) throw new MqttError(QUEUE_FULL, 'too many SUBSCRIBE/UNSUBSCRIBE requests await an answer from the broker');
+    if (len > ob.size) return PACKET_TOO_LARGE;
+    const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
+    if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
     const id = this.allocId();
-    const p = this.txRoom(0);
-    const end = qos ? encodeSubscribe(this.tx, p, id, filters, qos) : encodeUnsubscribe(this.tx, p, id, filters); // validate; throw
-    if (end < 0) throw new MqttError(PACKET_TOO_LARGE, 'the request does not fit the transmit buffer (' + this.tx.length + ' bytes)');
-    this.txEnd = end;
-    for (let i = 0; i < filters.length; i++) {
-      if (qos) this.subs.put(filters[i], qos[i]);
-      else this.subs.remove(filters[i]);
-      this.unconfirm(filters[i]);
+    encodePublish(mem, off, topic, payload, 1, retain, false, id);
+    if (retain) {
+      let p = off + 1;
+      while (mem[p] & 128) p++;
+      ob.replaceRetained(p + 3, (mem[p + 1] << 8) | mem[p + 2]);
     }
-    this.subs.hold(slot, id, kind, filters.slice(0));
-    return id;
+    return this.store(off, len, id, -1);
   }
 
   // 1..65535, skipping ids still in use (in flight, or awaiting SUBACK/UNSUBACK).
   private allocId(): number {
-    for (let n = 0; n < 65535; n++) {
+    for (;;) {
       const id = this.nextId;
       this.nextId = id === 65535 ? 1 : id + 1;
-      if (this.ob.find(id) < 0 && this.subs.slotOf(id) < 0) return id;
+      if (this.ob.find(id) >= 0) continue;
+      let used = false;
+      for (let i = 0; i < this.reqs.length; i++) if (this.reqs[i].id === id) used = true;
+      if (!used) return id;
     }
-    return 0; // unreachable: at most 60000 + window + 8 ids are ever in use
+  }
+
+  // ---- subscriptions ----
+
+  /** Subscribes now when connected ('sent'), else remembers it for the next link ('queued').
+   *  Throws MqttError for an invalid filter or QoS, or a filter too long for the transmit area. */
+  subscribe(filter: string, qos: number, handler: unknown): PublishResult {
+    return this.filter(filter, qos, handler, true);
+  }
+
+  /** Unsubscribes now when connected ('sent'); offline, the next link that finds the session
+   *  kept by the broker is told ('queued'). Throws MqttError for an invalid filter. */
+  unsubscribe(filter: string): PublishResult {
+    return this.filter(filter, 0, null, false);
+  }
+
+  private filter(filter: string, qos: number, handler: unknown, sub: boolean): PublishResult {
+    if (validateTopic(filter, true) + 10 > this.txLen) {
+      throw new MqttError(PACKET_TOO_LARGE, 'the filter "' + filter + '" does not fit the transmit buffer (' + this.txLen + ' bytes)');
+    }
+    if (qos !== 0 && qos !== 1) throw new MqttError(INVALID_ARGUMENT, 'subscription QoS ' + qos + ' is not supported; use 0 or 1');
+    // a new list every time (see `subs`), and a new unsubs list too
+    const subs: Subscription[] = [];
+    let s: Subscription | null = null;
+    for (let i = 0; i < this.subs.length; i++) {
+      if (this.subs[i].filter !== filter) subs.push(this.subs[i]);
+      else if (sub) subs.push(s = this.subs[i]);
+    }
+    const unsubs: string[] = [];
+    for (let i = 0; i < this.unsubs.length; i++) if (this.unsubs[i] !== filter) unsubs.push(this.unsubs[i]);
+    if (sub) {
+      if (s === null) subs.push(s = { filter: filter, qos: qos, handler: handler, id: -1 });
+      s.qos = qos;
+      s.handler = handler;
+      s.id = -1;
+    } else if (this.state !== CONNECTED) unsubs.push(filter);
+    this.subs = subs;
+    this.unsubs = unsubs;
+    if (this.state !== CONNECTED) return QUEUED;
+    this.request([filter], sub);
+    return SENT;
+  }
+
+  // SUBSCRIBE (sub; each filter's QoS from subs) or UNSUBSCRIBE for the filters, in as many
+  // packets as the transmit area needs (each filter fits: checked when it was given).
+  private request(filters: string[], sub: boolean): void {
+    let i = 0;
+    while (i < filters.length && this.state === CONNECTED) {
+      let room = this.txLen - 5 - 2, j = i;
+      const qos: number[] = [];
+      for (; j < filters.length; j++) {
+        const n = 2 + utf8Length(filters[j]) + (sub ? 1 : 0);
+        if (n > room && j > i) break;
+        room -= n;
+        if (sub) qos.push(this.subOf(filters[j]).qos);
+      }
+      const part = filters.slice(i, j), id = this.allocId();
+      this.ptopic = null; // the transmit area is overwritten
+      const end = encodeFilters(this.mem, 0, id, part, sub ? qos : null);
+      this.reqs.push({ id: id, filters: part, sub: sub });
+      if (sub) for (let k = 0; k < part.length; k++) this.subOf(part[k]).id = id;
+      this.io |= SENT_BIT;
+      this._write(this.mem, 0, end);
+      i = j;
+    }
+  }
+
+  private subOf(filter: string): Subscription {
+    const subs = this.subs;
+    for (let i = 0; i < subs.length; i++) if (subs[i].filter === filter) return subs[i];
+    return { filter: filter, qos: 0, handler: null, id: 0 }; // gone meanwhile
   }
 
   // ---- input ----
 
   receive(chunk: Uint8Array, start: number, end: number, now: number): void {
-    this.clock = now;
-    const link = this.linkNo;
-    const d = this.rx;
+    this.io |= RECV_BIT;
+    const link = this.linkNo, d = this.rx;
     let i = start;
-    while (i < end && link === this.linkNo && (this.state === HANDSHAKE || this.state === CONNECTED)) {
+    while (i < end && link === this.linkNo) {
       i = d.feed(chunk, i, end);
       const r = d.result;
-      if (r === DECODE_NEED_MORE) continue;
-      this.lastRecv = now;
-      this.pingAt = -1;
-      if (r === DECODE_ERROR) this.fail(d.error as MqttError); // the decoder sets error with DECODE_ERROR
-      // The decoder hands QoS 2 PUBLISHes up (it stays a codec); this client never asks for them.
-      else if (d.type === PUBLISH && d.qos > 1) this.protocolError('QoS 2 PUBLISH received, but this client never subscribes with QoS 2');
-      // before CONNACK an oversize PUBLISH is as unexpected as any other: onPacket says so
-      else if (r === DECODE_PACKET || this.state === HANDSHAKE) this.onPacket();
-      else this.onDropped();
+      if (r === DECODE_PACKET) {
+        const type = d.type;
+        if (this.state !== CONNECTED) this.onPacket(now);
+        else if (type === PUBLISH) {
+          const id = d.packetId, qos = d.qos;
+          this.stats.received++;
+          this._message(d.topic, d.data.subarray(d.payloadStart, d.payloadEnd), qos, (d.first & 1) === 1, (d.first & 8) === 8);
+          // acknowledged only once the application has had it (at least once), and only on the
+          // link it came from: the handler may have ended the session
+          if (qos === 1 && link === this.linkNo) this.control(0x40, id);
+        } else if (type === PUBACK) {
+          const id = d.packetId, ob = this.ob;
+          if (!ob.ack(id)) continue; // a late duplicate after a resend: nothing waits for it
+          this.stats.acked++;
+          if (ob.backlog > 0) this.flush();
+          this._published(id);
+        } else this.onPacket(now);
+      } else if (r === DECODE_TOO_LARGE) {
+        if (this.state !== CONNECTED) {
+          this.linkDown(new MqttError(PROTOCOL_ERROR, 'PUBLISH received before CONNACK'), true, WAITING, now);
+        } else {
+          this.stats.oversize++;
+          this._error(new MqttError('MESSAGE_TOO_LARGE', 'incoming PUBLISH of ' + d.size + ' bytes is larger than the receive buffer (' + d.buf.length + ' bytes): dropped'));
+        }
+      } else if (r === DECODE_DRAINED) {
+        // acknowledged all the same, or the broker would send it again forever
+        if (d.qos === 1 && d.packetId !== 0 && this.state === CONNECTED) this.control(0x40, d.packetId);
+      } else if (d.error !== null) {
+        this.linkDown(d.error, true, WAITING, now);
+      }
+      if (this.state !== HANDSHAKE && this.state !== CONNECTED) return;
     }
   }
 
-  private protocolError(why: string): void {
-    this.fail(new MqttError(PROTOCOL_ERROR, why));
-  }
-
-  private onPacket(): void {
-    const d = this.rx;
-    const type = d.type;
+  // Packets other than PUBLISH and PUBACK while connected, and every packet before CONNACK.
+  private onPacket(now: number): void {
+    const d = this.rx, type = d.type;
     if (this.state === HANDSHAKE) {
-      if (type !== CONNACK) this.protocolError(PACKET_NAMES[type] + ' received before CONNACK');
-      else this.onConnack();
-      return;
+      if (type !== CONNACK) this.linkDown(new MqttError(PROTOCOL_ERROR, PACKET_NAMES[type] + ' received before CONNACK'), true, WAITING, now);
+      else this.onConnack(now);
+    } else if (type === CONNACK) {
+      this.linkDown(new MqttError(PROTOCOL_ERROR, 'CONNACK received twice'), true, WAITING, now);
+    } else if (type === SUBACK || type === 11) { // UNSUBACK
+      // the request answered; SUBACK: each filter confirmed or, refused (0x80), forgotten
+      const id = d.packetId, sub = type === SUBACK, reqs: Request[] = [];
+      let r: Request | null = null;
+      for (let i = 0; i < this.reqs.length; i++) {
+        if (this.reqs[i].id === id && this.reqs[i].sub === sub) r = this.reqs[i];
+        else reqs.push(this.reqs[i]);
+      }
+      if (r === null || !sub) { this.reqs = reqs; return; }
+      this.reqs = reqs;
+      const link = this.linkNo;
+      for (let k = 0; k < r.filters.length && link === this.linkNo; k++) {
+        const f = r.filters[k], s = this.subOf(f);
+        if (s.id !== id) continue; // unsubscribed or subscribed again meanwhile
+        if (d.payloadStart + k < d.payloadEnd && d.data[d.payloadStart + k] === SUBACK_FAILURE) {
+          const subs: Subscription[] = [];
+          for (let i = 0; i < this.subs.length; i++) if (this.subs[i] !== s) subs.push(this.subs[i]);
+          this.subs = subs;
+          this._error(new MqttError('SUBSCRIBE_FAILED', 'the broker refused the subscription to "' + f + '" (SUBACK 0x80)'));
+        } else {
+          s.id = 0;
+        }
+      }
     }
-    if (type === PUBLISH) this.onPublish();
-    else if (type === PUBACK) {
-      const id = d.packetId;
-      if (!this.ob.ack(id)) return; // late duplicate after a resend: nothing waits for it
-      this.stats.acked++;
-      if (this.ob.admit()) this.stats.sent++;
-      this.count();
-      this.ev.published(id);
-    } else if (type === SUBACK || type === UNSUBACK) this.onAck(type === SUBACK ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE);
-    else if (type === PINGRESP) {
-      // life; handled in receive()
-    } else if (type === PUBREC || type === PUBREL || type === PUBCOMP) {
-      this.protocolError(PACKET_NAMES[type] + ' received, but this client never uses QoS 2');
-    } else {
-      this.protocolError(PACKET_NAMES[type] + ' is not expected by a connected client');
-    }
+    // PINGRESP: life, counted by receive()
   }
 
-  private onConnack(): void {
-    const rc = this.rx.returnCode;
+  private onConnack(now: number): void {
+    const d = this.rx, rc = d.data[d.body + 1], sp = (d.data[d.body] & 1) === 1;
     if (rc !== 0) {
-      const code = rc <= 5 ? 'CONNACK_REFUSED_' + CONNACK_REFUSED[rc] as MqttErrorCode : PROTOCOL_ERROR;
-      const err = new MqttError(code, rc <= 5 ? 'connection refused: ' + CONNACK_TEXT[rc] + ' (CONNACK ' + rc + ')'
-        : 'CONNACK with unknown return code ' + rc);
-      this.linkDown(err, true, rc === 2 || rc === 4 || rc === 5 ? FAILED : WAITING); // FAILED: retrying cannot help
+      const e = rc > 5 ? new MqttError(PROTOCOL_ERROR, 'CONNACK with unknown return code ' + rc)
+        : new MqttError(('CONNACK_REFUSED_' + CONNACK_REFUSED[rc]) as MqttErrorCode, 'connection refused (CONNACK ' + rc + '): ' + CONNACK_TEXT[rc]);
+      // 2, 4 and 5: retrying cannot help, so the client stops (FAILED)
+      this.linkDown(e, true, rc === 2 || rc === 4 || rc === 5 ? FAILED : WAITING, now);
       return;
     }
-    const sp = this.rx.sessionPresent;
+    const link = this.linkNo;
     this.state = CONNECTED;
-    this.attempt = 0;
-    const ob = this.ob;
-    ob.rewind();
-    while (ob.admit()) this.stats.sent++;
-    this.count();
-    this.resubscribe(sp);
-    if (this.state !== CONNECTED) return; // a resubscribe error's handler ended the session
-    this.ev.connected(sp);
-  }
-
-  private unconfirm(filter: string): void {
-    if (this.unconfirmed.indexOf(filter) < 0) this.unconfirmed.push(filter);
-  }
-
-  // Without session present the broker kept nothing: every subscription is sent again and no
-  // unsubscribe is needed. With it, only what the broker never acknowledged is sent again.
-  private resubscribe(sessionPresent: boolean): void {
-    const sub: string[] = [], qos: number[] = [], unsub: string[] = [];
-    const f = this.subs.filters, u = this.unconfirmed;
-    for (let k = 0; k < f.length; k++) {
-      if (!sessionPresent || u.indexOf(f[k]) >= 0) { sub.push(f[k]); qos.push(this.subs.levels[k]); }
+    this.upAt = now;
+    this.io = SENT_BIT | RECV_BIT; // the CONNECT and the CONNACK
+    this.pinged = false;
+    this.deadline = this.keepalive > 0 ? now + this.keepalive / 2 : Infinity;
+    this.ob.rewind();
+    // Without session present the broker kept nothing: every subscription is sent again and no
+    // unsubscription is needed. With it, only what it never acknowledged.
+    const subs = this.subs, again: string[] = [];
+    for (let i = 0; i < subs.length; i++) {
+      if (!sp) subs[i].id = -1;
+      if (subs[i].id < 0) again.push(subs[i].filter);
     }
-    if (sessionPresent) for (let k = 0; k < u.length; k++) if (f.indexOf(u[k]) < 0) unsub.push(u[k]);
-    this.unconfirmed = sub.concat(unsub);
-    if (this.replay(unsub, null)) this.replay(sub, qos);
-  }
-
-  // Sends the filters in SUBSCRIBE (qos given) or UNSUBSCRIBE packets as large as tx allows.
-  // False after reporting filters that could not be sent.
-  private replay(all: string[], qos: number[] | null): boolean {
-    const per = qos ? 3 : 2; // length prefix, and the QoS byte of a SUBSCRIBE
-    let i = 0;
-    while (i < all.length) {
-      const p = this.txRoom(0);
-      let room = this.tx.length - p - 5 - 2;
-      let j = i;
-      for (; j < all.length; j++) {
-        const n = per + utf8Length(all[j]);
-        if (n > room) break;
-        room -= n;
-      }
-      const slot = this.subs.freeSlot();
-      if (j === i || slot < 0) {
-        this.ev.error(new MqttError(PACKET_TOO_LARGE, 'could not send again ' + (all.length - i) + ' filter(s) starting with "' + all[i] + '": no room in the transmit buffer'));
-        return false;
-      }
-      const f = all.slice(i, j);
-      const id = this.allocId();
-      this.txEnd = qos ? encodeSubscribe(this.tx, p, id, f, qos.slice(i, j)) : encodeUnsubscribe(this.tx, p, id, f);
-      this.subs.hold(slot, id, (qos ? KIND_SUBSCRIBE : KIND_UNSUBSCRIBE) | KIND_REPLAY, f);
-      i = j;
-    }
-    return true;
-  }
-
-  // SUBACK or UNSUBACK (want: the kind of request it answers).
-  private onAck(want: number): void {
-    const d = this.rx, subs = this.subs;
-    const slot = subs.slotOf(d.packetId);
-    if (slot < 0) return;
-    const kind = subs.kinds[slot];
-    if ((kind & want) === 0) return;
-    const filters = subs.requested[slot] as string[];
-    subs.release(slot);
-    // A filter named again by a later request stays unconfirmed until that one is answered.
-    for (let k = 0; k < filters.length; k++) {
-      const u = this.unconfirmed.indexOf(filters[k]);
-      if (u >= 0 && !subs.isRequested(filters[k])) this.unconfirmed.splice(u, 1);
-    }
-    if (want === KIND_UNSUBSCRIBE) {
-      if (kind === KIND_UNSUBSCRIBE) this.ev.unsubscribed(d.packetId);
-      return;
-    }
-    const buf = d.buf, link = this.linkNo;
-    for (let k = d.payloadStart; k < d.payloadEnd; k++) {
-      if (buf[k] !== SUBACK_FAILURE) continue;
-      const f = filters[k - d.payloadStart];
-      // A refused filter is not replayed after a reconnect.
-      if (f !== undefined) this.subs.remove(f);
-      this.ev.error(new MqttError('SUBSCRIBE_FAILED', 'the broker refused the subscription to "' + f + '" (SUBACK 0x80)'));
-      if (link !== this.linkNo) return; // the error handler ended the session: codes views are stale
-    }
-    if (kind === KIND_SUBSCRIBE) this.ev.subscribed(d.packetId, buf.subarray(d.payloadStart, d.payloadEnd));
-  }
-
-  private onPublish(): void {
-    const d = this.rx;
-    const id = d.packetId, qos = d.qos, link = this.linkNo;
-    this.stats.received++;
-    this.ev.message(d.topic(), d.buf.subarray(d.payloadStart, d.payloadEnd), qos, d.retain, d.dup);
-    // Acknowledged only once the application has had it (at-least-once), and only on the link
-    // it came from: the handler may have ended the session.
-    if (qos === 1 && link === this.linkNo && this.state === CONNECTED) this.writePuback(id);
-  }
-
-  private onDropped(): void {
-    const d = this.rx;
-    this.stats.oversize++;
-    if (d.qos === 1) this.writePuback(d.packetId);
-    const t = d.topicEnd > d.topicStart ? '"' + d.topic() + '"' : '(topic not kept)';
-    this.ev.error(new MqttError('MESSAGE_TOO_LARGE', 'dropped an incoming message on ' + t + ' of ' + d.remainingLength
-      + ' bytes: larger than the receive buffer (' + d.buf.length + ' bytes)'));
-  }
-
-  // A broker never has more unacknowledged QoS 1 messages out than its own window (about 20),
-  // so tx always has room in practice; if the caller never pulls, the PUBACK is skipped and the
-  // broker redelivers the message on the next link (QoS 1 allows duplicates).
-  private writePuback(id: number): void {
-    const p = this.txRoom(4);
-    if (p >= 0) this.txEnd = encodePuback(this.tx, p, id);
+    const unsubs = this.unsubs;
+    this.unsubs = [];
+    if (sp && unsubs.length > 0) this.request(unsubs, false);
+    if (again.length > 0) this.request(again, true);
+    if (link !== this.linkNo) return;
+    this._connected(sp);
+    if (link === this.linkNo) this.flush();
   }
 }

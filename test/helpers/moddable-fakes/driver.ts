@@ -270,8 +270,22 @@ const scenarios: Record<string, (make: Factory) => ScenarioResult> = {
   },
   noMac: function (make) {
     netState.mac = undefined;
-    const r = new Run(make, { host: '10.0.0.9', port: 1883 });
-    return r.result();
+    // the wall clock at start-up (Date.now) is what tells two runs apart: pinned here
+    const realNow = Date.now;
+    const started = 1764900000123;
+    Date.now = function () { return started; };
+    let r: Run, later: Run;
+    try {
+      r = new Run(make, { host: '10.0.0.9', port: 1883 });
+      Date.now = function () { return started + 1; };
+      later = new Run(make, { host: '10.0.0.9', port: 1883 });
+    } finally {
+      Date.now = realNow;
+    }
+    const result = r.result();
+    result.notes.wallClock = started;
+    result.notes.laterClientId = later.result().clientId;
+    return result;
   },
 };
 

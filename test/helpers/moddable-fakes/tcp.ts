@@ -2,7 +2,8 @@
 // by the test through the FakePeer each socket registers in `tcpState.peers`.
 // - No connect event: the connection is up when onWritable(bytes) first fires.
 // - `bytes` in onWritable is the whole budget writable now; write() throws when given more.
-// - onReadable(bytes) tells how many bytes are waiting; read(n) returns an ArrayBuffer of at most n.
+// - onReadable(bytes) tells how many bytes are waiting; read(n) returns an ArrayBuffer of at most n;
+//   read(view) fills exactly view.byteLength bytes and throws "invalid" when fewer are waiting.
 // - A refused/reset/remotely closed connection is reported through onError, after which the owner
 //   closes the socket. After close() no callback fires and read()/write() throw.
 // Every callback runs from the manual clock (never inside the call that caused it).
@@ -88,11 +89,18 @@ export default class TCP {
     schedule(function () { if (refuse) peer.fail(); else peer.open(budget); }, tcpState.connectDelay, 0, null);
   }
   get format(): string { return this.options.format || 'buffer'; }
-  read(count?: number): ArrayBuffer | number | undefined {
+  read(count?: number | Uint8Array): ArrayBuffer | number | undefined {
     const p = this.peer;
     if (p.state === 'closed') throw new Error('TCP: read after close');
     if (!p.inbox.length) return undefined;
     if (this.format === 'number') return p.inbox.shift();
+    if (typeof count === 'object') {
+      // as modules/io/socket/*/tcp.c: the whole view, or an error
+      if (count.length > p.inbox.length || count.length === 0) throw new Error('invalid');
+      for (let i = 0; i < count.length; i++) count[i] = p.inbox[i];
+      p.inbox.splice(0, count.length);
+      return count.length;
+    }
     const n = count === undefined || count > p.inbox.length ? p.inbox.length : count;
     const out = new Uint8Array(n);
     for (let i = 0; i < n; i++) out[i] = p.inbox[i];

@@ -1,0 +1,1 @@
+export { FakeNet as default } from '../alloc-fakes.js';

@@ -1,0 +1,1 @@
+export { FakeTCP as default } from '../alloc-fakes.js';

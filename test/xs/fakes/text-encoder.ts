@@ -1,0 +1,1 @@
+export { FakeTextEncoder as default } from '../alloc-fakes.js';

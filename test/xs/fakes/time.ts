@@ -1,0 +1,1 @@
+export { FakeTime as default } from '../alloc-fakes.js';

@@ -1,0 +1,1 @@
+export { FakeTimer as default } from '../alloc-fakes.js';
