@@ -70,7 +70,7 @@ export const DIFFERENCES: Difference[] = [
     key: 'subscribeErrors', lacking: 'variant', yes: ['mqtt'], what: 'An invalid filter',
     MqttClient: '`subscribe`/`unsubscribe` return the code and also call `onError`',
     LiteClient: 'they return the code only (as `publish` does in both)',
-    why: 'LiteClient reports what the caller can see at once only once',
+    why: 'the return value already says it; a second report is code',
   },
   {
     key: 'replayBatch', lacking: 'variant', yes: ['mqtt'], what: 'Subscribing again after a reconnect',

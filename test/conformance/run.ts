@@ -237,7 +237,23 @@ export function checkTable(table: Case[]): string[] {
     if (k.steps.length === 0) problems.push(k.name + ': no steps');
     if (!k.steps.some(function (s) { return s.expect !== undefined || s.dials !== undefined; })) problems.push(k.name + ': expects nothing');
   }
+  // Every difference README lists is shown by a case, unless no case can show it ('none').
+  for (let i = 0; i < DIFFERENCES.length; i++) {
+    const d = DIFFERENCES[i];
+    if (d.lacking === 'none') continue;
+    const used = table.some(function (k) {
+      if (k.differs && k.differs.indexOf(d.key) >= 0) return true;
+      return k.steps.some(function (s) { return s.expect !== undefined && usesVariant(s.expect, d.key); });
+    });
+    if (!used) problems.push('difference ' + d.key + ' is shown by no case');
+  }
   return problems;
+}
+
+function usesVariant(entries: Entry[], key: string): boolean {
+  return entries.some(function (e) {
+    return typeof e === 'object' && 'variant' in e && (e.variant === key || usesVariant(e.yes, key) || usesVariant(e.no, key));
+  });
 }
 
 export function summary(table: Case[], verdicts: Verdict[], drivers: Driver[]): string {
