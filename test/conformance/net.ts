@@ -81,6 +81,12 @@ export class NetLink {
     this.net.linkEnded(this);
     (this.sink as LinkSink).close(reason === '' ? undefined : reason);
   }
+  /** Events after the client closed the link (a socket may still report them): the client must ignore them. */
+  late(what: Bytes | 'close'): void {
+    const sink = this.sink as LinkSink;
+    if (what === 'close') sink.close(undefined);
+    else sink.data(what);
+  }
   /** Delivers bytes cut per the run's pattern; stops once the link is gone (a closed socket reads nothing). */
   feed(b: Bytes, settle: boolean): void {
     const chunks = this.net.chunks(b);
@@ -124,6 +130,10 @@ export class Net extends ManualClock {
       const first = this.scripts[0];
       script = first.script;
       if (first.left > 0 && --first.left === 0) this.scripts.shift();
+    }
+    if (script !== null && script.throws !== undefined) {
+      this.lastEnd = t;
+      throw new Error(script.throws);
     }
     const l = new NetLink(this, this.links.length, script);
     this.links.push(l);

@@ -16,6 +16,7 @@ function describeStep(s: Step): string {
   if (s.open) return 'open';
   if (s.send) return 'send ' + s.send.length + ' bytes';
   if (s.drop !== undefined) return 'drop';
+  if (s.late !== undefined) return 'late';
   if (s.wait !== undefined) return 'wait ' + s.wait;
   if (s.untilDial !== undefined) return 'until dial';
   if (s.broker) return 'broker';
@@ -149,6 +150,12 @@ export function runCase(d: Driver, k: Case, cut: Cut): RunResult {
       } else if (s.open) { net.last().open(); net.advance(0); }
       else if (s.send) { net.last().feed(s.send, true); net.advance(0); }
       else if (s.drop !== undefined) { net.last().drop(s.drop); net.advance(0); }
+      else if (s.late !== undefined) {
+        const l = net.last();
+        if (l.live) return fail('step ' + stepNo + ': late events need a link the client closed');
+        l.late(s.late);
+        net.advance(0);
+      }
       else if (s.wait !== undefined) net.advance(s.wait);
       else if (s.untilDial !== undefined) {
         const n = net.links.length;

@@ -30,6 +30,8 @@ export function send(...packets: Bytes[]): Step {
 }
 export function drop(reason?: string): Step { return { drop: reason === undefined ? '' : reason }; }
 export function wait(ms: number): Step { return { wait: ms }; }
+/** Events a real socket may still deliver after the client closed it: bytes, or its close. */
+export function late(what: Bytes | 'close'): Step { return { late: what }; }
 export function untilDial(maxMs: number): Step { return { untilDial: maxMs }; }
 export function broker(script: BrokerScript, times?: number): Step { return { broker: script, times: times }; }
 

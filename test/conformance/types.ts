@@ -38,6 +38,7 @@ export interface Call {
 
 /** What the scripted broker does by itself for each new link it serves. */
 export interface BrokerScript {
+  throws?: string;              // platform.connect() itself throws an Error with this message
   refuse?: string;              // the TCP connection fails at once with this reason, never opens
   connack?: number;             // open, and answer CONNECT with this CONNACK code (default: stay silent)
   then?: Bytes | 'drop';        // after CONNACK: send these bytes, or drop the link
@@ -62,6 +63,7 @@ export interface Step {
   open?: boolean;               // the link the client asked for opens
   send?: Bytes;                 // the broker sends these bytes on the current link (cut per pattern)
   drop?: string;                // the link dies from the far side ('' = no reason given)
+  late?: Bytes | 'close';       // a link the client already closed still delivers these bytes, or its close event
   wait?: number;                // ms pass (timers fire at their due time)
   untilDial?: number;           // time passes until the client dials again (at most this many ms, else the case fails)
   broker?: BrokerScript;        // the broker answers new links by itself (scripts queue up, each in turn)

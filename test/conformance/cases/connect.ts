@@ -2,7 +2,7 @@
 import type { Case } from '../types.js';
 import { connack } from '../wire.js';
 import {
-  ATTEMPT_CLOSE, CONNECT_DEV1, DIAL, at, connect, drop, err, expect, online, open, send, variant, wait,
+  ATTEMPT_CLOSE, CONNECT_DEV1, DIAL, at, broker, connect, drop, err, expect, online, open, send, variant, wait,
 } from '../steps.js';
 
 // [code, error code, words, retries, MqttClient's words today]
@@ -87,6 +87,21 @@ export const connectCases: Case[] = [
     knownDefect: { mqtt: words('could not open a connection to the broker: ECONNREFUSED') },
     steps: [connect(), expect(DIAL), drop('ECONNREFUSED'),
       expect(err('CONNECTION_LOST', 'connection lost: ECONNREFUSED'), ATTEMPT_CLOSE), wait(1000), expect(at([500, 1000], DIAL))],
+  },
+  {
+    name: 'connect: a link lost during the handshake is CONNECTION_LOST with the reason; the client retries',
+    knownDefect: { mqtt: words('the connection to the broker was closed: ECONNRESET') },
+    steps: [connect(), open(), expect(DIAL, CONNECT_DEV1), drop('ECONNRESET'),
+      expect(err('CONNECTION_LOST', 'connection lost: ECONNRESET'), ATTEMPT_CLOSE), wait(1000), expect(at([500, 1000], DIAL))],
+  },
+  {
+    name: 'connect: platform.connect() throwing is CONNECTION_LOST with the error\'s message; the client retries',
+    knownDefect: {
+      mqtt: words('could not open a connection to the broker: cannot connect to broker.test:1883: Unable to create socket'),
+      lite: words('cannot connect: Error: Unable to create socket'),
+    },
+    steps: [broker({ throws: 'Unable to create socket' }, 1), connect(),
+      expect(DIAL, err('CONNECTION_LOST', 'connection lost: Unable to create socket'), ATTEMPT_CLOSE), wait(1000), expect(at([500, 1000], DIAL))],
   },
   {
     name: 'connect: a link lost without a reason is CONNECTION_LOST "connection lost", then onClose',

@@ -3,7 +3,7 @@
 import type { Case } from '../types.js';
 import { publish as pub } from '../wire.js';
 import {
-  ATTEMPT_CLOSE, CONNECT_DEV1, DIAL, connect, drop, end, err, expect, online, open, react, wait,
+  ATTEMPT_CLOSE, CONNECT_DEV1, DIAL, connect, drop, end, err, expect, late, online, open, react, wait,
 } from '../steps.js';
 
 const QUIET = [wait(600000), expect()];
@@ -20,6 +20,10 @@ export const endCases: Case[] = [
   {
     name: 'end: while connected, DISCONNECT then close, onClose, no error, no reconnect; end() again does nothing',
     steps: [...online(), end(), expect('DISCONNECT', 'close', 'onClose'), end(), ...QUIET],
+  },
+  {
+    name: 'end: bytes and a close event that the old link still delivers after end() are ignored',
+    steps: [...online(), end(), expect('DISCONNECT', 'close', 'onClose'), late(pub('t', 'x', { qos: 1, id: 3 })), late('close'), ...QUIET],
   },
   {
     name: 'end: while waiting to reconnect, nothing is written and no reconnect comes',
