@@ -52,6 +52,8 @@ export class NetLink {
   }
 
   get live(): boolean { return !this.closedByClient && !this.dropped; }
+  /** bytes of a packet the client began to write and has not finished */
+  get partial(): number { return this.unparsed.length; }
 
   // -- called by the client, through its platform adapter --
   written(b: Bytes): void {
@@ -68,7 +70,7 @@ export class NetLink {
   closed(): void {
     if (!this.live) return;
     this.closedByClient = true;
-    this.net.linkEnded(this);
+    this.net.linkEnded();
     this.net.record('wire', 'close');
     if (this.unparsed.length > 0) this.net.record('wire', 'partial packet left: ' + this.unparsed.length + ' bytes');
   }
@@ -78,7 +80,7 @@ export class NetLink {
   drop(reason: string): void {
     if (!this.live) return;
     this.dropped = true;
-    this.net.linkEnded(this);
+    this.net.linkEnded();
     (this.sink as LinkSink).close(reason === '' ? undefined : reason);
   }
   /** Events after the client closed the link (a socket may still report them): the client must ignore them. */
@@ -146,7 +148,8 @@ export class Net extends ManualClock {
     return l;
   }
 
-  linkEnded(l: NetLink): void { this.lastEnd = this.time - this.t0; void l; }
+  /** A link ended (closed by the client or dropped): the next dial's gap counts from here. */
+  linkEnded(): void { this.lastEnd = this.time - this.t0; }
 
   /** The broker answers the next `times` new links (every one if undefined) by this script, after those queued before. */
   serve(script: BrokerScript, times: number | undefined): void {

@@ -2,7 +2,7 @@
 // checked window by window, then a verdict per case and client. A case marked knownDefect for a
 // client must still fail (so a fix shows up as "remove the mark"); a case a client is listed as
 // lacking in DIFFERENCES must still fail for it too. XS-safe.
-import type { Case, ClientKey, DialStats, Entry, Step } from './types.js';
+import type { Call, Case, ClientKey, DialStats, Entry, Step } from './types.js';
 import type { Driver, ClientUnderTest } from './driver.js';
 import { Unsupported } from './driver.js';
 import type { Cut, Obs } from './net.js';
@@ -134,7 +134,7 @@ export function runCase(d: Driver, k: Case, cut: Cut): RunResult {
     client = d.start(o, net, function (on) {
       for (let i = 0; i < reactions.length; i++) {
         if (reactions[i].on !== on) continue;
-        try { (client as ClientUnderTest).call(reactions[i].react as Step['call'] & object); }
+        try { (client as ClientUnderTest).call(reactions[i].react as Call); }
         catch (e) { thrown.push('reaction in ' + on + ' threw ' + String(e)); }
       }
     });
@@ -174,6 +174,9 @@ export function runCase(d: Driver, k: Case, cut: Cut): RunResult {
         ws = net.now0;
       }
     }
+    for (let i = 0; i < net.links.length; i++) {
+      if (net.links[i].live && net.links[i].partial > 0) net.record('wire', 'partial packet left on link ' + i + ': ' + net.links[i].partial + ' bytes');
+    }
     const left = net.take();
     if (left.length > 0) {
       return fail('after the last expect: ' + left.map(function (x) { return '@' + x.t + ' ' + x.e; }).join(' | '));
@@ -186,6 +189,7 @@ export function runCase(d: Driver, k: Case, cut: Cut): RunResult {
   } finally {
     Math.random = random;
   }
+  // (hoisted) every failure names the cut pattern it happened under
   function fail(why: string): RunResult { return { ok: false, why: '[' + cut + '] ' + why, unsupported: '' }; }
 }
 
