@@ -67,6 +67,12 @@ export const DIFFERENCES: Difference[] = [
     why: 'MqttClient reports each attempt\'s end as its session does; LiteClient documents onClose as "an established connection ended"',
   },
   {
+    key: 'ackAfterHandler', lacking: 'variant', yes: ['mqtt'], what: 'PUBACK of a received QoS 1 message',
+    MqttClient: 'written after `onMessage` returns',
+    LiteClient: 'written before `onMessage` runs',
+    why: 'MqttClient acknowledges only what the application has had; LiteClient acknowledges as it parses the packet',
+  },
+  {
     key: 'subscribeErrors', lacking: 'variant', yes: ['mqtt'], what: 'An invalid filter',
     MqttClient: '`subscribe`/`unsubscribe` return the code and also call `onError`',
     LiteClient: 'they return the code only (as `publish` does in both)',

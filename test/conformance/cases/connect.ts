@@ -35,6 +35,15 @@ export const connectCases: Case[] = [
       expect('dial broker.test:1884', 'CONNECT dev1 clean k=30 will=dev/status q1 retain "offline" user=us@er pass=p:w', 'onConnect false')],
   },
   {
+    name: 'connect: a QoS 0 will that is not retained',
+    options: { will: { topic: 'w', payload: 'gone', qos: 0, retain: false } },
+    steps: [connect(), open(), expect(DIAL, 'CONNECT dev1 clean k=60 will=w q0 "gone"')],
+  },
+  {
+    name: 'connect: a CONNACK just inside the 10 s deadline connects',
+    steps: [connect(), open(), expect(DIAL, CONNECT_DEV1), wait(9999), send(connack()), expect(at(9999, 'onConnect false')), wait(20000), expect()],
+  },
+  {
     name: 'connect: username and password options win over the URL\'s',
     options: { url: 'mqtt://a:b@broker.test', username: 'opt', password: 'secret' },
     steps: [connect(), open(), expect(DIAL, 'CONNECT dev1 clean k=60 user=opt pass=secret')],

@@ -2,7 +2,7 @@
 import type { Case } from '../types.js';
 import { connack, puback, pingresp, publish as pub, publishOfSize } from '../wire.js';
 import {
-  CONNECT_DEV1, DIAL, connect, expect, online, open, publish, send, variant,
+  CONNECT_DEV1, DIAL, connect, expect, online, open, publish, react, send, variant,
 } from '../steps.js';
 
 const X59 = 'x'.repeat(59);
@@ -66,6 +66,11 @@ export const messageCases: Case[] = [
   {
     name: 'receive: QoS 1 is delivered, then PUBACKed with its id',
     steps: [...online(), send(pub('a/b', 'hi', { qos: 1, id: 7 })), expect('onMessage a/b q1 "hi"', 'PUBACK 7')],
+  },
+  {
+    name: 'receive: a QoS 1 message\'s PUBACK and a publish made inside onMessage',
+    steps: [react('onMessage', publish('echo', 'e', 1)), ...online(), send(pub('a', 'x', { qos: 1, id: 7 })),
+      expect('onMessage a q1 "x"', variant('ackAfterHandler', ['PUBLISH echo q1 id=1 "e"', 'PUBACK 7'], ['PUBACK 7', 'PUBLISH echo q1 id=1 "e"']))],
   },
   {
     name: 'receive: retain and dup reach onMessage',
