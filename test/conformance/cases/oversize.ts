@@ -13,7 +13,7 @@ const TOO_LARGE = function (n: number): string {
 export const oversizeCases: Case[] = [
   {
     name: 'oversize: a QoS 1 PUBLISH larger than the receive buffer is reported at its fixed header, then drained, PUBACKed, and the link kept',
-    knownDefect: { mqtt: 'nothing at the header: reported only after the whole packet is drained, in other words (issue 12 item 5)', lite: 'nothing at the header: reported once receiveBufferSize bytes are here, words "message of 297 bytes dropped"' },
+    knownDefect: { mqtt: 'nothing at the header: reported only once the whole packet is drained, and with other words (issue 12 item 5)', lite: 'nothing at the header: reported once receiveBufferSize bytes are here, words "message of 297 bytes dropped"' },
     options: OPTS,
     steps: [...online(), send(BIG.slice(0, 3)), expect(TOO_LARGE(300)), send(BIG.slice(3)), expect('PUBACK 5'),
       send(pub('small', 'ok')), expect('onMessage small q0 "ok"')],
