@@ -1,4 +1,5 @@
-// `npm run test:xs`: the shared core cases and the zero-allocation test, inside Moddable's XS.
+// `npm run test:xs`: the shared core cases, the conformance table (both clients) and the
+// zero-allocation test, inside Moddable's XS.
 // Prints every failure, then `xs: N passed, M failed`; exits non-zero on a failure or when no
 // case ran.
 import { bundle } from './xs/bundle.js';
@@ -23,6 +24,33 @@ async function coreCases(): Promise<void> {
     console.log(`xs: core cases: ${out.passed} passed, ${out.failed} failed (${r.meter.compute} compute units)`);
   } catch (e) {
     fail('core cases could not run in XS: ' + String(e instanceof Error ? e.message : e));
+  } finally {
+    if (w) await w.close();
+  }
+}
+
+// The conformance table through MqttClient and LiteClient, judged as on Node: a known defect or a
+// documented difference counts as passed only while it still fails.
+async function conformance(): Promise<void> {
+  let w: XsWorker | null = null;
+  try {
+    const source = await bundle({ entry: 'test/xs/conformance.ts', globalName: 'McuMqttConformance' });
+    w = await startXs(source, { name: 'conformance', meteringLimit: 0, timeoutMs: 300_000 });
+    const started = Date.now();
+    const r = await w.command('conformance.run');
+    const out = JSON.parse(r.reply) as { problems: string[]; summary: string;
+      verdicts: { name: string; client: string; status: string; why: string }[] };
+    for (const p of out.problems) fail('conformance table: ' + p);
+    let ok = 0;
+    for (const v of out.verdicts) {
+      if (v.status === 'pass' || v.status === 'known-defect' || v.status === 'difference') ok++;
+      else fail('conformance ' + v.client + ' › ' + v.name + ': ' + v.status + ': ' + v.why);
+    }
+    passed += ok;
+    if (out.verdicts.length === 0) fail('no conformance case ran in XS');
+    console.log('xs: ' + out.summary + ` (${r.meter.compute} compute units, ${Date.now() - started} ms)`);
+  } catch (e) {
+    fail('conformance could not run in XS: ' + String(e instanceof Error ? e.message : e));
   } finally {
     if (w) await w.close();
   }
@@ -58,6 +86,7 @@ async function allocation(): Promise<void> {
 }
 
 await coreCases();
+await conformance();
 await allocation();
 if (passed + failed === 0) fail('no case ran');
 console.log(`xs: ${passed} passed, ${failed} failed`);

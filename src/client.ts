@@ -413,7 +413,7 @@ export class MqttClient extends Session {
     } catch (e) {
       // reported like a transport that closed at once, after the session's current call
       this.t = null;
-      this.queue.push(CLOSE_IN, gen, 'cannot connect to ' + b.host + ':' + b.port + ': ' + (e && (e as MqttError).message ? (e as MqttError).message : String(e)));
+      this.queue.push(CLOSE_IN, gen, e && (e as MqttError).message ? (e as MqttError).message : String(e));
     }
   }
 

@@ -354,6 +354,7 @@ export abstract class Session {
       return SENT;
     }
     const ob = this.ob, len = end - h;
+    if (len > ob.size) return PACKET_TOO_LARGE;
     const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
     if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
     const id = this.allocId();
