@@ -61,7 +61,10 @@ export async function allocChecks(w: XsWorker): Promise<AllocCheck[]> {
       why: p.join('; '),
       report: `alloc: ${LOOPS} × ${what}: ${m.heapSlots >= 0 ? '+' : ''}${m.heapSlots} heap slots ` +
         `(raw ${m.rawHeapDelta >= 0 ? '+' : ''}${m.rawHeapDelta}, empty command ${m.machineSlots >= 0 ? '+' : ''}${m.machineSlots}), ` +
-        `${(m.compute / LOOPS).toFixed(1)} compute units/cycle, ${s.packetsOut} packets ${s.bytesOut} bytes out`,
+        // The compute figure is this loop's (session alone, its own topic and counters), not the
+        // client's per-publish cost README quotes from `npm run bench`: say so where it is printed.
+        `${(m.compute / LOOPS).toFixed(1)} compute units/cycle of this check's session-only loop ` +
+        `(not README's client figures, which come from npm run bench), ${s.packetsOut} packets ${s.bytesOut} bytes out`,
     });
   }
   if (out.some((c) => !c.ok)) {
