@@ -4,7 +4,7 @@
 // mosquitto, printing exactly what README shows.
 //
 // The tarball is packed with --ignore-scripts after building what `prepack` builds (dist/ through the
-// lock the other build tests share, lib/ with tsconfig.package.json): prepack itself would rebuild
+// lock the other build tests share, lib/ with `npm run build:lib`): prepack itself would rebuild
 // dist/ while other test processes read it.
 import test from 'ava';
 import fs from 'node:fs';
@@ -46,8 +46,8 @@ function packAndInstall(): Promise<Packed> {
 
 async function doPackAndInstall(): Promise<Packed> {
   ensureEspruinoBuild();   // dist/moddable/mcu-mqtt.js and dist/espruino/client.min.js
-  const lib = await run(process.execPath, [tsc, '-p', 'tsconfig.package.json', '--pretty', 'false'], root);
-  if (lib.code !== 0) throw new Error('tsc -p tsconfig.package.json failed:\n' + lib.stdout + lib.stderr);
+  const lib = await run('npm', ['run', '--silent', 'build:lib'], root, userEnv());   // lib/ afresh: no module left from a renamed source
+  if (lib.code !== 0) throw new Error('npm run build:lib failed:\n' + lib.stdout + lib.stderr);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcu-mqtt-pack-'));
   const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root, userEnv());
   if (packed.code !== 0) throw new Error('npm pack failed:\n' + packed.stdout + packed.stderr);
