@@ -85,8 +85,10 @@ export async function allocChecks(w: XsWorker): Promise<AllocCheck[]> {
       name: `allocation: ${LOOPS} × ${what} (at most ${budget} slots each)`,
       ok: p.length === 0,
       why: p.join('; '),
+      // The compute figure is this loop's (its own topic, counters and fakes), not the client's
+      // per-operation cost README quotes from `npm run bench`: say so where it is printed.
       report: `alloc: ${LOOPS} × ${what}: ${m.heapSlots >= 0 ? '+' : ''}${m.heapSlots} heap slots (${perCycle} per cycle, allowed ${budget}), ` +
-        `${(m.compute / LOOPS).toFixed(1)} compute units per cycle (test harness included)`,
+        `${(m.compute / LOOPS).toFixed(1)} compute units per cycle of this check's loop (not README's figures, which come from npm run bench)`,
     });
   }
   return out;

@@ -313,7 +313,7 @@ export abstract class Session {
    * (outbox full, nothing stored), NOT_CONNECTED (QoS 0 while offline), INVALID_ARGUMENT. Never
    * throws. A QoS 1 message's packet id is in lastPacketId.
    */
-  publish(topic: string, payload: string | Uint8Array, qos?: number, retain?: boolean): PublishResult {
+  publish(topic: string, payload: string | Uint8Array, qos?: 0 | 1, retain?: boolean): PublishResult {
     if (qos !== 1 && qos !== 0) {
       if (qos !== undefined) return INVALID_ARGUMENT;
       qos = 0;

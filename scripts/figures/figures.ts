@@ -1,0 +1,122 @@
+// Every measured figure README.md shows, by the name its marker uses (`<!--fig:NAME-->…<!--/fig-->`),
+// and where in BENCHMARKS.md it comes from. A figure is taken as BENCHMARKS.md prints it (units and
+// spacing included), so README and BENCHMARKS.md cannot disagree, even in rounding.
+import { lookup, rowsOf, runDate, FigureSourceError, type CellRef, type MdPart } from './benchmarks-md.js';
+
+type Source = (parts: MdPart[]) => string;
+
+const at = (ref: CellRef): Source => (parts) => lookup(parts, ref);
+const date = (part: string): Source => (parts) => runDate(parts, part);
+
+const XS = 'XS cost per operation';
+const NODE = 'Node.js throughput';
+const PARSER = 'Parser throughput';
+const FLEET = 'Fleet memory';
+const SIZE = 'Code size';
+
+const CLIENT_ONLY = 'Client only — publishes per second';
+const CLIENT_CPU = 'Client only — CPU per message';
+const END_TO_END = 'End to end through mosquitto';
+const ROUND_TRIP = 'Round trip';
+const IDLE = 'Per idle connected client, 1 000 clients';
+const SIDE_BY_SIDE = 'Per idle connected client, each client side by side';
+
+/** The number a cell starts with: "7 067" from "7 067 B (toEs5 of …)". */
+function leadingNumber(source: Source): Source {
+  return (parts) => {
+    const v = source(parts);
+    const m = /^\d[\d ]*(\.\d+)?/.exec(v);
+    if (!m) throw new FigureSourceError('"' + v + '" does not start with a number');
+    return m[0].trim();
+  };
+}
+
+/** The largest fleet in part 5's host-sim table whose run was healthy, as `column` of that row. */
+function largestHealthy(column: string): Source {
+  return (parts) => {
+    const t = rowsOf(parts, FLEET, 'healthy', 'host-sim');
+    const healthy = t.header.indexOf('healthy');
+    const held = t.rows.filter((r) => r[healthy] === 'yes');
+    if (held.length === 0) throw new FigureSourceError('no healthy fleet run in part "' + FLEET + '"');
+    const col = t.header.indexOf(column);
+    if (col < 0) throw new FigureSourceError('no column "' + column + '" in the fleet table');
+    return held[held.length - 1][col];
+  };
+}
+
+export const FIGURES: Record<string, Source> = {
+  // where it was measured
+  'machine.cpu': at({ part: 'Machine', row: 'CPU', column: 1 }),
+  'machine.node': at({ part: 'Machine', row: 'Node.js', column: 1 }),
+  'machine.mosquitto': at({ part: 'Machine', row: 'mosquitto', column: 1 }),
+  'machine.mqttjs': at({ part: 'Machine', row: 'MQTT.js', column: 1 }),
+  'machine.mqtt-packet': at({ part: 'Machine', row: 'mqtt-packet', column: 1 }),
+  'machine.xsnap': at({ part: 'Machine', row: '@agoric/xsnap', column: 1 }),
+  'date.size': date(SIZE),
+  'date.xs': date(XS),
+  'date.node': date(NODE),
+  'date.parser': date(PARSER),
+  'date.fleet': date(FLEET),
+
+  // part 2: XS, the client (bench/xs/client-workload.ts)
+  'xs.client.qos0.slots': at({ part: XS, row: 'QoS 0 publish', column: 'client heap slots/op' }),
+  'xs.client.qos1.slots': at({ part: XS, row: 'QoS 1 publish + PUBACK', column: 'client heap slots/op' }),
+  'xs.client.qos0.compute': at({ part: XS, row: 'QoS 0 publish', column: 'client compute/op' }),
+  'xs.client.qos1.compute': at({ part: XS, row: 'QoS 1 publish + PUBACK', column: 'client compute/op' }),
+  'xs.target.slots.status': at({ part: XS, table: 'Targets', row: 'XS heap slots per publish (QoS 0 and QoS 1+PUBACK), client', column: 'status' }),
+
+  // part 3: Node.js
+  'node.qos0.ours': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'ours msg/s' }),
+  'node.qos0.mqttjs': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'MQTT.js msg/s' }),
+  'node.qos0.mosquitto_pub': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'mosquitto_pub msg/s' }),
+  'node.qos0.vs-mqttjs': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'ours / MQTT.js' }),
+  'node.qos0.vs-mosquitto_pub': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'ours / mosquitto_pub' }),
+  'node.target.mqttjs.status': at({ part: NODE, table: 'Targets', row: 'Node QoS 0 throughput vs MQTT.js', column: 'status' }),
+  'node.target.mosquitto_pub.status': at({ part: NODE, table: 'Targets', row: 'Node QoS 0 throughput vs mosquitto_pub', column: 'status' }),
+  'node.e2e.qos0.ours': at({ part: NODE, table: END_TO_END, row: '0 (', column: 'ours msg/s' }),
+  'node.e2e.qos0.mqttjs': at({ part: NODE, table: END_TO_END, row: '0 (', column: 'MQTT.js msg/s' }),
+  'node.e2e.qos0.mosquitto_pub': at({ part: NODE, table: END_TO_END, row: '0 (', column: 'mosquitto_pub msg/s' }),
+  'node.e2e.qos0.vs-mqttjs': at({ part: NODE, table: END_TO_END, row: '0 (', column: 'ours / MQTT.js' }),
+  'node.cpu.qos0.ours': at({ part: NODE, table: CLIENT_CPU, row: '0', column: 'ours' }),
+  'node.cpu.qos0.mqttjs': at({ part: NODE, table: CLIENT_CPU, row: '0', column: 'MQTT.js' }),
+  'node.cpu.qos0.ratio': at({ part: NODE, table: CLIENT_CPU, row: '0', column: 'MQTT.js / ours' }),
+  'node.qos1.ours': at({ part: NODE, table: CLIENT_ONLY, row: '1 (', column: 'ours msg/s' }),
+  'node.qos1.mqttjs': at({ part: NODE, table: CLIENT_ONLY, row: '1 (', column: 'MQTT.js msg/s' }),
+  'node.qos1.vs-mqttjs': at({ part: NODE, table: CLIENT_ONLY, row: '1 (', column: 'ours / MQTT.js' }),
+  'node.rtt.p50.ours': at({ part: NODE, table: ROUND_TRIP, row: 'p50', column: 'ours' }),
+  'node.rtt.p99.ours': at({ part: NODE, table: ROUND_TRIP, row: 'p99', column: 'ours' }),
+  'node.rtt.p50.mqttjs': at({ part: NODE, table: ROUND_TRIP, row: 'p50', column: 'MQTT.js' }),
+  'node.rtt.p99.mqttjs': at({ part: NODE, table: ROUND_TRIP, row: 'p99', column: 'MQTT.js' }),
+
+  // part 4: parser
+  'parser.1k-chunked.ours': at({ part: PARSER, row: ['1024 B payload', '64-byte chunks'], table: 'Results', column: 'ours packets/s' }),
+  'parser.1k-chunked.theirs': at({ part: PARSER, row: ['1024 B payload', '64-byte chunks'], table: 'Results', column: 'mqtt-packet packets/s' }),
+  'parser.target.measured': at({ part: PARSER, table: 'Targets', row: 'parser vs mqtt-packet', column: 'measured' }),
+  'parser.target.status': at({ part: PARSER, table: 'Targets', row: 'parser vs mqtt-packet', column: 'status' }),
+
+  // part 5: memory and fleet
+  'fleet.idle.heap.ours': at({ part: FLEET, table: IDLE, row: 'heap + ArrayBuffers', column: 'ours (default buffers; the target uses this)' }),
+  'fleet.idle.heap.mqttjs': at({ part: FLEET, table: IDLE, row: 'heap + ArrayBuffers', column: 'MQTT.js' }),
+  'fleet.idle.heap.ratio': at({ part: FLEET, table: IDLE, row: 'heap + ArrayBuffers', column: 'ours / MQTT.js' }),
+  'fleet.idle.heap.status': at({ part: FLEET, table: 'Targets', row: 'memory per idle client vs MQTT.js (heap + ArrayBuffers)', column: 'status' }),
+  'fleet.idle.rss.ours': at({ part: FLEET, table: IDLE, row: 'RSS', column: 'ours (default buffers; the target uses this)' }),
+  'fleet.idle.rss.mqttjs': at({ part: FLEET, table: IDLE, row: 'RSS', column: 'MQTT.js' }),
+  'fleet.idle.rss.ratio': at({ part: FLEET, table: IDLE, row: 'RSS', column: 'ours / MQTT.js' }),
+  'fleet.idle.rss.status': at({ part: FLEET, table: 'Targets', row: 'memory per idle client vs MQTT.js (RSS)', column: 'status' }),
+  'fleet.idle.rss.bare-socket': at({ part: FLEET, table: IDLE, row: 'RSS', column: 'bare socket (floor)' }),
+  'fleet.idle.heap.esp8266': at({ part: FLEET, table: IDLE, row: 'heap + ArrayBuffers', column: 'ours, ESP8266 buffers' }),
+  'fleet.idle.heap.esp8266.ratio': at({ part: FLEET, table: IDLE, row: 'heap + ArrayBuffers', column: 'ours ESP8266 / MQTT.js' }),
+  'fleet.idle.heap.lite': at({ part: FLEET, table: SIDE_BY_SIDE, row: 'mcu-mqtt LiteClient', column: 'heap + ArrayBuffers' }),
+  'fleet.idle.heap.lite.ratio': at({ part: FLEET, table: SIDE_BY_SIDE, row: 'mcu-mqtt LiteClient', column: 'heap + ArrayBuffers / MQTT.js' }),
+  'fleet.largest.devices': largestHealthy('devices'),
+  'fleet.largest.readings': largestHealthy('readings published'),
+  'fleet.largest.rss': largestHealthy('RSS / device (B)'),
+
+  // part 1: code size
+  'size.espruino.client': at({ part: SIZE, table: 'Clients minified for Espruino', row: 'LiteClient + Espruino adapter', column: 'bytes' }),
+  'size.espruino.core': at({ part: SIZE, table: 'Clients minified for Espruino', row: 'core MqttClient alone', column: 'bytes' }),
+  'size.espruino.upload-esp8266': at({ part: SIZE, table: 'Espruino upload files', row: 'dist/espruino/esp8266.js', column: 'bytes' }),
+  'size.espruino.client-app': leadingNumber(at({ part: SIZE, table: 'Targets', row: 'client + temperature app', column: 'measured' })),
+  'size.target.client.status': at({ part: SIZE, table: 'Targets', row: 'client minified for Espruino', column: 'status' }),
+  'size.target.client-app.status': at({ part: SIZE, table: 'Targets', row: 'client + temperature app', column: 'status' }),
+};
