@@ -17,7 +17,10 @@ import type { BrokerAddress } from './url.js';
 import { topicMatchesBytes, utf8Bytes } from './topic.js';
 
 export interface Platform {
-  connect(host: string, port: number, secure: boolean, sink: TransportSink): Transport;
+  // path: set only for ws:// and wss:// brokers (the HTTP path, e.g. '/mqtt'), which only a
+  // platform declaring webSocket: true is given
+  connect(host: string, port: number, secure: boolean, sink: TransportSink, path?: string): Transport;
+  webSocket?: boolean;
   now(): number;
   setTimer(ms: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
@@ -206,6 +209,12 @@ export class MqttClient {
       throw invalid('options.port and options.secure need options.host (or put them in the URI)');
     }
     if (brokers.length === 0) throw invalid('no broker given: set options.url (mqtt://host:1883), options.servers or options.host');
+    for (let i = 0; i < brokers.length; i++) {
+      if ((brokers[i].path !== undefined) !== (p.webSocket === true)) {
+        throw invalid(p.webSocket === true ? 'this platform speaks MQTT over WebSocket: give a ws:// or wss:// URL'
+          : 'ws:// and wss:// need a WebSocket platform (createWebSocketPlatform); this one speaks MQTT over TCP');
+      }
+    }
     this.server = brokers[0];
 
     // Unset options stay undefined in `so`, which the session reads as "use the default".
@@ -491,7 +500,7 @@ export class MqttClient {
     const s = this.server = this.brokers[this.serverIndex];
     const gen = ++this.gen;
     try {
-      this.transport = this.platform.connect(s.host, s.port, s.secure, new ConnectionSink(this, gen));
+      this.transport = this.platform.connect(s.host, s.port, s.secure, new ConnectionSink(this, gen), s.path);
     } catch (e) {
       this.transport = null;
       this.queue.push(CLOSE_IN, gen, 'cannot connect to ' + s.host + ':' + s.port + ': ' + String(e && (e as MqttError).message ? (e as MqttError).message : e));
