@@ -25,7 +25,16 @@ function listen(server: net.Server, port: number): Promise<number> {
 }
 
 export async function startEmbeddedBroker(preferred = 1883): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker();
+  // concurrency 0: no cap on messages in flight inside the broker. With aedes' default cap (100)
+  // the excess waits in mqemitter's queue, and mqemitter drains that queue by recursion: each
+  // queued message with no subscriber waiting on a socket completes synchronously and starts the
+  // next one. A fleet that stops at once queues two messages per device (its `offline` status
+  // and aedes' $SYS disconnect notice) behind the watcher's full socket, and from ~3 000 devices
+  // the drain overflowed the stack (RangeError through mqemitter's released/_do). Without a cap
+  // nothing is queued, so nothing recurses; and one slow watcher (a dashboard tab in the
+  // background) can no longer hold every device's PUBACKs hostage, which the cap did. A frozen
+  // reader is still cut by aedes' drainTimeout, so its backlog cannot grow without end.
+  const broker = await Aedes.createBroker({ concurrency: 0 });
   const sockets = new Set<net.Socket>();
   const server = net.createServer((s) => {
     sockets.add(s);
