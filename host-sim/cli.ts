@@ -341,10 +341,9 @@ async function main(argv: string[]): Promise<void> {
   const shutdown = async (why: 'duration' | 'signal') => {
     if (stopping) return;
     stopping = true;
-    f.stopRamp();
-    // Readings taken from now on are not owed to the subscriber; those already taken are given
-    // time to arrive (through reconnects and resends), so "lost" means lost, not "late".
-    f.counting = false;
+    // Readings taken from now on are neither owed to the subscriber nor counted; those already
+    // taken are given time to arrive (through reconnects and resends), so "lost" means lost, not "late".
+    f.cutOff();
     // A stalled proxy delivers nothing however long we wait; cuts need time for backoff + resend.
     const drainMs = opts.faults && opts.faults.stall ? 1000 : why === 'signal' ? 3000 : proxy ? 20000 : 5000;
     await waitFor(() => f.outstanding() === 0, drainMs);
@@ -365,7 +364,10 @@ async function main(argv: string[]): Promise<void> {
     if (simStatusTimer) clearInterval(simStatusTimer);
     // Loss with mosquitto's $SYS counter in view: wait for its next update (every 10 s by
     // default) so the drops of the last seconds are in it too.
-    if (sysDropped && totals(f).lost) {
+    // (Loss the refused devices explain needs no broker's word.)
+    let refused = 0;
+    for (const d of f.devices) if (d.stopped) refused += d.expected;
+    if (sysDropped && (totals(f).lost ?? 0) > refused) {
       const seen = (sysDropped as { updates: number }).updates;
       await waitFor(() => (sysDropped as { updates: number }).updates > seen, 11000);
     }

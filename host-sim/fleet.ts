@@ -45,6 +45,9 @@ export interface DeviceState {
   readingsAcked: number; // PUBACKs for readings (MqttClient only)
   statusesAcked: number; // PUBACKs for status messages (online / offline / sensor-error)
   atStop: DeviceCondition | null; // where it was when the fleet was told to stop
+  // the app's counters at the cut-off: readings taken after it are not counted (only the
+  // PUBACKs and deliveries of the ones before it, which are given time to arrive)
+  statsAtCutOff: { samples: number; published: number; queued: number; dropped: number } | null;
   lastReading: number | null;
   recent: number[]; // [time ms, value, …] since the dashboard's last status message
   // QoS 1 readings the app handed to the client ('sent' or 'queued') that the subscriber has not
@@ -88,7 +91,7 @@ export class Fleet {
   readonly devices: DeviceState[] = [];
   readonly byId = new Map<string, DeviceState>();
   started = 0;
-  counting = true; // false after the cut-off: later readings are not expected at the subscriber
+  counting = true; // false after the cut-off (see cutOff())
   limit: LimitHit | null = null;
   // With attribution 'fleet' the multiset of expected payloads is kept here, for all devices at once.
   readonly fleetPending = new Map<string, number>();
@@ -124,6 +127,7 @@ export class Fleet {
         readingsAcked: 0,
         statusesAcked: 0,
         atStop: null,
+        statsAtCutOff: null,
         lastReading: null,
         recent: [],
         pending: new Map(),
@@ -165,6 +169,20 @@ export class Fleet {
   stopRamp(): void {
     if (this.rampTimer) clearInterval(this.rampTimer);
     this.rampTimer = null;
+  }
+
+  /**
+   * The end of the run as far as counting goes: readings taken from now on are not expected at
+   * the subscriber nor counted anywhere; those already taken get time to arrive.
+   */
+  cutOff(): void {
+    this.counting = false;
+    this.stopRamp();
+    for (const d of this.devices) {
+      const st = d.run ? d.run.app.stats : null;
+      d.statsAtCutOff = st ? { samples: st.samples, published: st.published, queued: st.queued, dropped: st.dropped }
+        : { samples: 0, published: 0, queued: 0, dropped: 0 };
+    }
   }
 
   /** More devices (from the dashboard), started at the ramp rate; `password` overrides the URL's. */
@@ -237,6 +255,7 @@ export class Fleet {
     };
     d.run = run;
     run.app.onReading = (value, result) => {
+      if (!this.counting) return; // after the cut-off: not counted
       if (!Number.isNaN(value)) {
         d.lastReading = value;
         if (d.recent.length >= RECENT_MAX * 2) d.recent.splice(0, 2);
@@ -244,7 +263,7 @@ export class Fleet {
       }
       if (result !== 'sent' && result !== 'queued') return;
       if (this.config.qos === 1 && run.client === 'full') d.readingIds.add(run.app.client.lastPacketId);
-      if (this.config.qos !== 1 || !this.counting) return;
+      if (this.config.qos !== 1) return;
       const payload = formatCelsius(value);
       d.expected++;
       if (this.config.attribution === 'fleet') {
@@ -262,7 +281,9 @@ export class Fleet {
     if (takeOne(d.pending, payload)) {
       d.pendingCount--;
       d.received++;
-    } else if (this.config.qos === 1 && this.counting) {
+    } else if (!this.counting) {
+      // a reading taken after the cut-off (or a late duplicate): not counted
+    } else if (this.config.qos === 1) {
       d.duplicates++;
     } else {
       d.received++;
@@ -280,7 +301,9 @@ export class Fleet {
     if (takeOne(this.fleetPending, payload)) {
       this.fleetPendingCount--;
       this.fleetReceived++;
-    } else if (this.config.qos === 1 && this.counting) {
+    } else if (!this.counting) {
+      // a reading taken after the cut-off (or a late duplicate): not counted
+    } else if (this.config.qos === 1) {
       this.fleetDuplicates++;
     } else {
       this.fleetReceived++;

@@ -62,6 +62,7 @@ export function deviceRow(d: DeviceState, fleet: Fleet): DeviceRow {
   else if (run) reconnects = Math.max(0, d.link.connects - 1);
   const errors: Record<string, number> = {};
   for (const [code, n] of d.errors) errors[code] = n;
+  const st = d.statsAtCutOff || (app ? app.stats : null);
   // Fleet-wide accounting can still say "none of this device's readings were lost" when none of anybody's were.
   const lost = qos !== 1 ? null : !fleetWide ? d.pendingCount : fleet.fleetPendingCount === 0 ? 0 : null;
   return {
@@ -70,10 +71,10 @@ export function deviceRow(d: DeviceState, fleet: Fleet): DeviceRow {
     state: fleet.condition(d),
     lastError: d.lastError ? { code: d.lastError.code, message: d.lastError.message } : null,
     errors,
-    readings: app ? app.stats.samples : 0,
-    published: app ? app.stats.published : 0,
-    queued: app ? app.stats.queued : 0,
-    dropped: app ? app.stats.dropped : 0,
+    readings: st ? st.samples : 0,
+    published: st ? st.published : 0,
+    queued: st ? st.queued : 0,
+    dropped: st ? st.dropped : 0,
     acknowledged: full ? d.readingsAcked : null,
     statusesAcknowledged: full ? d.statusesAcked : null,
     unacknowledged: full ? d.readingIds.size : null,
@@ -251,6 +252,12 @@ export function summarize(
         (qos === 1 && fleet.fleetPendingCount === 0 ? ', except that nothing was lost' : '') +
         '. Use --per-device-topics for exact per-device loss.',
     );
+  }
+  let refusedExpected = 0;
+  for (const d of fleet.devices) if (fleet.condition(d) === 'stopped') refusedExpected += d.expected;
+  if (t.lost && refusedExpected) {
+    notes.push(`${t.stopped} device(s) stopped because the broker refused them; the ${refusedExpected} readings they queued ` +
+      'could never be delivered and are among the lost');
   }
   const drops = info.brokerDropped;
   if (drops && drops.after > drops.before && t.lost) {

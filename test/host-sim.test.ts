@@ -170,6 +170,13 @@ for (const [args, pattern] of [
   [['--qos', '2'], /--qos/],
   [['--client', 'bogus'], /--client must be full or lite, not "bogus"/],
   [['--client', 'lite', '--broker', 'tcp://127.0.0.1:1883'], /--broker: LiteClient/],
+  [['--devices', '-3'], /--devices must be an integer from 1 to 1000000, not "-3"/],
+  [['--interval', '-1.5'], /--interval must be an integer from 10 to 86400000, not "-1.5"/],
+  [['--client', 'lite', '--broker', 'ws://127.0.0.1/mqtt'], /LiteClient .* speaks MQTT over TCP only/],
+  [['--shard', '2/3'], /--shard needs --broker/],
+  [['--shard', '2/3', '--broker', 'mqtt://127.0.0.1'], /--shard needs --per-device-topics/],
+  [['--shard', '4/3', '--broker', 'mqtt://127.0.0.1', '--per-device-topics'], /--shard must be i\/n with 1 <= i <= n/],
+  [['--no-dashboard', '--dashboard-port', '8080'], /contradict/],
 ] as [string[], RegExp][]) {
   test(`bad arguments ${args.join(' ')}: one line on stderr, exit 2`, async (t) => {
     const r = await run(args, 10000);
@@ -179,3 +186,19 @@ for (const [args, pattern] of [
     t.regex(r.stderr, pattern);
   });
 }
+
+test('--shard 2/3 of 10 devices: this process runs sim-5 … sim-7 and counts only them', async (t) => {
+  const broker = await startMosquitto();
+  try {
+    const r = await run(['--broker', broker.url, '--devices', '10', '--shard', '2/3', '--per-device-topics', '--interval', '300',
+      '--duration', '2', '--no-dashboard', '--json'], 30000);
+    const s = summaryOf(t, r);
+    t.is(r.code, 0, r.stderr);
+    t.deepEqual(s.shard, { index: 2, count: 3, firstId: 'sim-5', lastId: 'sim-7' });
+    t.deepEqual(s.perDevice.map((d: { id: string }) => d.id), ['sim-5', 'sim-6', 'sim-7']);
+    t.is(s.totals.lost, 0);
+    t.regex(r.stderr, /3 device\(s\) \(shard 2\/3 of 10: sim-5 … sim-7\)/);
+  } finally {
+    await broker.close();
+  }
+});
