@@ -128,7 +128,8 @@ async function main(argv: string[]): Promise<void> {
     const emb = embedded;
     try {
       dashboard = await startDashboard(opts.dashboardPort,
-        { readingFilter, statusFilter, simStatusTopic: topics.status, controlTopic: topics.control, embedded: !!emb },
+        { readingFilter, statusFilter, simStatusTopic: topics.status, controlTopic: topics.control, embedded: !!emb,
+          username: parseBrokerUrl(brokerUrl).username, password: parseBrokerUrl(brokerUrl).password },
         emb ? (stream) => emb.handle(stream) : bridgeTo(brokerUrl, opts.ca));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
@@ -239,6 +240,7 @@ async function main(argv: string[]): Promise<void> {
   // The dashboard's controls, and what the last one did (shown in the next status message).
   let lastControl: SimStatus['control'] = null;
   let fleetRef: Fleet | null = null;
+  let publishSimStatus = () => {}; // set once the fleet exists
   if (opts.dashboard) {
     subscriber.client.subscribe(topics.control, 1, (_t, payload) => {
       const c = parseControl(Buffer.from(payload).toString('utf8'));
@@ -249,7 +251,11 @@ async function main(argv: string[]): Promise<void> {
         return;
       }
       applyControl(c, f, embedded).then(
-        (r) => { lastControl = { at: Date.now(), text: r.text, ok: r.ok }; if (!opts.quiet) say('dashboard: ' + r.text); },
+        (r) => {
+          lastControl = { at: Date.now(), text: r.text, ok: r.ok };
+          if (!opts.quiet) say('dashboard: ' + r.text);
+          publishSimStatus(); // at once: the page shows the effect (a cut device reconnecting) without waiting for the next tick
+        },
         (e) => { lastControl = { at: Date.now(), text: 'control failed: ' + String((e && e.message) || e), ok: false }; },
       );
     });
@@ -331,11 +337,10 @@ async function main(argv: string[]): Promise<void> {
     client: opts.client, qos: opts.qos, interval: opts.interval, broker: redact(brokerUrl), embedded: !!embedded,
     topic: opts.topic, perDeviceTopics: opts.perDeviceTopics, readingFilter, statusFilter,
   };
-  const simStatusTimer = opts.dashboard
-    ? setInterval(() => {
-      if (subscriber.client.connected) subscriber.client.publish(topics.status, JSON.stringify(buildStatus(f, lastRate, run, lastControl)), 0, false);
-    }, SIM_STATUS_MS)
-    : null;
+  publishSimStatus = () => {
+    if (subscriber.client.connected) subscriber.client.publish(topics.status, JSON.stringify(buildStatus(f, lastRate, run, lastControl)), 0, false);
+  };
+  const simStatusTimer = opts.dashboard ? setInterval(publishSimStatus, SIM_STATUS_MS) : null;
 
   let stopping = false;
   const shutdown = async (why: 'duration' | 'signal') => {

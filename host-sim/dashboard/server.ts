@@ -15,6 +15,10 @@ export interface PageConfig {
   simStatusTopic: string;
   controlTopic: string;
   embedded: boolean; // whether "restart broker" can work
+  // The --broker URL's user name and password, for the page to log in with through the relay.
+  // The page and this file are served on 127.0.0.1 only, to the user who typed them.
+  username?: string;
+  password?: string;
 }
 
 export interface Dashboard {

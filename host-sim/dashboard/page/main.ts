@@ -6,7 +6,10 @@ import { MqttClient } from '../../../src/client.js';
 import { createWebSocketPlatform } from '../../../src/platform/websocket.js';
 import type { Control, SimStatus, Tile } from '../protocol.js';
 
-interface PageConfig { readingFilter: string; statusFilter: string; simStatusTopic: string; controlTopic: string; embedded: boolean }
+interface PageConfig {
+  readingFilter: string; statusFilter: string; simStatusTopic: string; controlTopic: string; embedded: boolean;
+  username?: string; password?: string; // the broker's, when host-sim's --broker URL has them
+}
 
 const WINDOW_S = 300; // the chart shows the last 5 minutes
 const RATE_WINDOW_MS = 5000;
@@ -119,7 +122,7 @@ function onSimStatus(s: SimStatus): void {
   $('totals').innerHTML = [
     cell('devices', t.devices), cell('connected', t.connected), cell('connecting', t.connecting), cell('stopped', t.stopped),
     cell('published', t.published), cell('acked', t.acked), cell('queued', t.queued), cell('dropped', t.dropped),
-    cell('reconnects', t.reconnects), cell('lost', t.lost),
+    cell('reconnects', t.reconnects), cell('not received yet', t.lost), // QoS 1 readings still in flight or queued
     cell('msg/s here', rate().toFixed(1)), cell('msg/s at host-sim', s.rate.toFixed(1)),
   ].join('');
   $('top-error').textContent = s.topError ? `${s.topError.devices} device(s): ${s.topError.code} — ${s.topError.message}` : '';
@@ -159,6 +162,8 @@ $('remove').onclick = () => send({ cmd: 'remove', count: Number($<HTMLInputEleme
 client = new MqttClient({
   url: (location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/mqtt',
   clientId: 'dashboard-' + Math.floor(Math.random() * 0xffffffff).toString(16),
+  username: cfg.username,
+  password: cfg.password,
   keepalive: 30,
   receiveBufferSize: 512 * 1024, // a status message with 100 tiles is ~20 KB
   transmitBufferSize: 4096,
