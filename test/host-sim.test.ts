@@ -154,7 +154,8 @@ test('50 devices at QoS 1 on mosquitto, shared temp topic, links cut about every
     t.true(s.totals.expected >= 50 * 5, `${s.totals.expected} readings expected`);
     t.is(s.totals.lost, 0);
     t.true(s.totals.received >= s.totals.expected);
-    t.is(s.receivedOn.temp, s.totals.received + s.totals.duplicates);
+    // (readings taken after the cut-off still arrive, and are not counted)
+    t.true(s.receivedOn.temp >= s.totals.received + s.totals.duplicates);
     // Nothing lost fleet-wide means nothing lost by any device; who received what stays unknown.
     for (const d of s.perDevice) t.is(d.lost, 0, d.id);
     t.true(s.perDevice.every((d: { received: unknown }) => d.received === null));
