@@ -26,6 +26,9 @@ export interface SimOptions {
   report: number; // s between plain status lines when stdout is not a terminal
   faults?: Faults; // undefined = devices connect straight to the broker
   client: ClientKind;
+  dashboard: boolean; // serve the live dashboard page (and MQTT over WebSocket for it)
+  dashboardPort: number; // 0: a free port
+  shard: { index: number; count: number } | null; // this process runs part `index` (1-based) of `count`
   help: boolean;
 }
 
@@ -37,10 +40,11 @@ export const HELP = `host-sim — a fleet of simulated temperature sensors runni
 
 Usage: host-sim [options]        (npm start -- [options])
 
-  --broker <url>      external broker (mqtt://user:pass@host:port, mqtts://…); default: an
-                      embedded aedes broker on 127.0.0.1:1883, or a free port if 1883 is taken
-  --ca <file>         CA certificate (PEM) for an mqtts:// broker
-  --devices <n>       simulated sensors (default 3)
+  --broker <url>      external broker (mqtt://user:pass@host:port, mqtts://…, or MQTT over
+                      WebSocket: ws://host:port/path, wss://…); default: an embedded aedes
+                      broker on 127.0.0.1:1883, or a free port if 1883 is taken
+  --ca <file>         CA certificate (PEM) for an mqtts:// or wss:// broker
+  --devices <n>       simulated sensors (default 3); with --shard, the whole fleet's count
   --interval <ms>     time between readings of each sensor (default 2000)
   --qos <0|1>         QoS of the readings (default 1)
   --topic <t>         every sensor publishes readings to <t> and its retained status to
@@ -56,6 +60,11 @@ Usage: host-sim [options]        (npm start -- [options])
   --report <s>        seconds between status lines when stdout is not a terminal (default 5)
   --quiet             do not print each reading
   --json              print the summary as JSON on stdout (and nothing else there)
+  --no-dashboard      do not serve the live dashboard page
+  --dashboard-port <p>  port of the dashboard page and its MQTT over WebSocket (default: a free one)
+  --shard <i/n>       run part i of n of the fleet (ids and counts split evenly), for fleets spread
+                      over several host-sim processes or machines; needs --broker and
+                      --per-device-topics
   --latency <ms>      fault proxy: delay every chunk by ms, each way
   --chunk <n>         fault proxy: deliver in n-byte pieces (1 = byte by byte)
   --drop-every <s>    fault proxy: cut each device's link at a random time around every s seconds
@@ -98,11 +107,42 @@ function checkLiteUrl(url: string): void {
   }
 }
 
+// Options that take a value: a value that starts with '-' ("--devices -3") is still its value.
+// parseArgs would read "-3" as another option and answer "argument is ambiguous"; joined as
+// "--devices=-3" it reaches the range check, which says what is wrong with it.
+const TAKES_VALUE = ['broker', 'ca', 'devices', 'interval', 'qos', 'topic', 'duration', 'id-prefix', 'client', 'ramp',
+  'report', 'latency', 'chunk', 'drop-every', 'dashboard-port', 'shard'];
+function joinDashValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const next = argv[i + 1];
+    if (a.startsWith('--') && TAKES_VALUE.indexOf(a.slice(2)) >= 0 && next !== undefined && /^-\d|^-\.\d|^-$/.test(next)) {
+      out.push(a + '=' + next);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
+}
+
+function shard(text: string | undefined): { index: number; count: number } | null {
+  if (text === undefined) return null;
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!(count >= 1 && count <= 100000 && index >= 1 && index <= count)) {
+    throw new UsageError(`--shard must be i/n with 1 <= i <= n (this process runs part i of n), not "${text}"`);
+  }
+  return { index, count };
+}
+
 export function parseOptions(argv: string[]): SimOptions {
   let parsed;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinDashValues(argv),
       strict: true,
       allowPositionals: false,
       options: {
@@ -124,6 +164,9 @@ export function parseOptions(argv: string[]): SimOptions {
         chunk: { type: 'string' },
         'drop-every': { type: 'string' },
         stall: { type: 'boolean' },
+        'no-dashboard': { type: 'boolean' },
+        'dashboard-port': { type: 'string' },
+        shard: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -145,6 +188,9 @@ export function parseOptions(argv: string[]): SimOptions {
     ramp: num('ramp', v.ramp, 1, 1_000_000, false) ?? 200,
     report: num('report', v.report, 0.1, 86_400, false) ?? 5,
     client: clientKind(v.client),
+    dashboard: v['no-dashboard'] !== true,
+    dashboardPort: num('dashboard-port', v['dashboard-port'], 0, 65535, true) ?? 0,
+    shard: shard(v.shard),
     help: v.help === true,
   };
   if (opts.topic === '' || /[+#\u0000]/.test(opts.topic)) {
@@ -159,11 +205,22 @@ export function parseOptions(argv: string[]): SimOptions {
     } catch (e) {
       throw new UsageError('--broker: ' + ((e as { message?: string }).message ?? String(e)));
     }
+    if (opts.client === 'lite' && /^wss?:/i.test(v.broker)) {
+      throw new UsageError('--broker: LiteClient (--client lite) speaks MQTT over TCP only (mqtt://, mqtts://), not WebSocket');
+    }
     if (opts.client === 'lite') checkLiteUrl(v.broker);
     opts.broker = v.broker;
   }
+  if (opts.shard) {
+    if (!opts.broker) throw new UsageError('--shard needs --broker: every shard must reach the same broker (an embedded one is per process)');
+    if (!opts.perDeviceTopics) {
+      throw new UsageError('--shard needs --per-device-topics: on a shared topic each shard\'s watcher would see the other shards\' readings and could not count loss');
+    }
+    if (opts.devices < opts.shard.count) throw new UsageError(`--shard ${opts.shard.index}/${opts.shard.count}: --devices (${opts.devices}) must be at least the number of shards`);
+  }
+  if (v['dashboard-port'] !== undefined && !opts.dashboard) throw new UsageError('--dashboard-port and --no-dashboard contradict each other');
   if (v.ca !== undefined) {
-    if (!opts.broker || !/^(mqtts|ssl):/i.test(opts.broker)) throw new UsageError('--ca needs --broker mqtts://…');
+    if (!opts.broker || !/^(mqtts|ssl|wss):/i.test(opts.broker)) throw new UsageError('--ca needs --broker mqtts://… or wss://…');
     try {
       opts.ca = readFileSync(v.ca, 'utf8');
     } catch (e) {

@@ -21,7 +21,8 @@ export class Subscriber {
   private readonly probeTopic: string;
   private onProbe: (() => void) | null = null;
 
-  constructor(broker: string, topic: string, perDeviceTopics: boolean, clientId: string, platform: Platform, events: SubscriberEvents) {
+  constructor(broker: string, topic: string, perDeviceTopics: boolean, clientId: string, platform: Platform, events: SubscriberEvents,
+    transmitBufferSize = 1024) {
     this.prefix = topic + '/';
     const statusTopic = topic + '/status';
     // Outside both layouts' filters (three levels), so no reader of `temp` or `temp/+` sees it.
@@ -31,6 +32,7 @@ export class Subscriber {
       clientId,
       keepalive: 30,
       receiveBufferSize: 4096,
+      transmitBufferSize, // the dashboard's status messages go out through this client
       platform,
     });
     this.client.onMessage = (t, payload, info) => {
@@ -75,22 +77,24 @@ export class Subscriber {
     this.perTopic.set(topic, (this.perTopic.get(topic) || 0) + 1);
   }
 
-  /** Connects and resolves once the broker has the subscriptions (readings from then on count). */
+  /**
+   * Connects and resolves once the broker has the subscriptions (readings from then on count).
+   * The first failure before that (refused, unreachable, a TLS certificate it does not trust)
+   * rejects at once: it is known now, and waiting out the timeout would only hide it.
+   */
   start(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const errors: string[] = [];
-      const timer = setTimeout(() => reject(new Error('its subscription was not confirmed within ' + timeoutMs + ' ms (no connection, or the broker dropped our probe message)' + (errors.length ? ': ' + errors[errors.length - 1] : ''))), timeoutMs);
+      let connected = false;
+      const timer = setTimeout(() => reject(new Error('its subscription was not confirmed within ' + timeoutMs + ' ms (the broker accepted the connection but dropped our probe message)')), timeoutMs);
       this.client.onError = (e) => {
-        errors.push(String(e));
-        // A refused CONNECT will not get better by waiting.
-        if (/CONNACK_REFUSED|INVALID_ARGUMENT/.test(e.code)) {
-          clearTimeout(timer);
-          reject(new Error('subscriber: ' + e.toString()));
-        }
+        if (connected) return;
+        clearTimeout(timer);
+        reject(new Error(e.code + ': ' + e.message));
       };
       // A broker handles a connection's packets in order: our probe coming back through the last
       // SUBSCRIBE proves the earlier ones are live too.
       this.client.onConnect = () => {
+        connected = true;
         this.client.publish(this.probeTopic, 'probe', 1, false);
       };
       this.onProbe = () => {

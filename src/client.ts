@@ -20,8 +20,11 @@ import { topicMatches } from './topic.js';
 
 export interface Platform {
   /** Opens a link. The sink hears nothing from inside connect(), write() or close(), and nothing
-   *  at all after close(). */
-  connect(host: string, port: number, secure: boolean, sink: TransportSink): Transport;
+   *  at all after close(). `path` is given only for ws:// and wss:// brokers (the HTTP path, e.g.
+   *  '/mqtt'), which only a platform declaring webSocket: true is given. */
+  connect(host: string, port: number, secure: boolean, sink: TransportSink, path?: string): Transport;
+  /** This platform speaks MQTT over WebSocket (ws:// and wss:// URLs), and nothing else. */
+  webSocket?: boolean;
   now(): number;
   setTimer(ms: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
@@ -57,8 +60,8 @@ export interface ClientOptions {
 
 export type { PublishResult };
 
-/** Where the client connects (or tries to): never the credentials. */
-export interface ServerAddress { host: string; port: number; secure: boolean }
+/** Where the client connects (or tries to): never the credentials. path: ws:// and wss:// only. */
+export interface ServerAddress { host: string; port: number; secure: boolean; path?: string }
 
 // Deferred work, 3 entries per item in `queue`: (kind, connection generation, argument).
 // Callbacks for what happened during an application call:
@@ -139,10 +142,17 @@ function sessionOptions(options: ClientOptions, p: Platform, servers: ServerAddr
     if (url === undefined) continue;
     const b = parseBrokerUrl(url);
     if (username === undefined && password === undefined) { username = b.username; password = b.password; }
-    servers.push({ host: b.host, port: b.port, secure: b.secure });
+    if ((b.path !== undefined) !== (p.webSocket === true)) {
+      throw new MqttError(INVALID_ARGUMENT, p.webSocket === true ? 'this platform speaks MQTT over WebSocket: give a ws:// or wss:// URL'
+        : 'a ws:// or wss:// URL needs the WebSocket platform (createWebSocketPlatform), not a TCP one');
+    }
+    const a: ServerAddress = { host: b.host, port: b.port, secure: b.secure };
+    if (b.path !== undefined) a.path = b.path;
+    servers.push(a);
   }
   if (options.host !== undefined) {
     if (typeof options.host !== 'string' || options.host.length === 0) throw new MqttError(INVALID_ARGUMENT, 'options.host must be a non-empty string');
+    if (p.webSocket === true) throw new MqttError(INVALID_ARGUMENT, 'this platform speaks MQTT over WebSocket: give a ws:// or wss:// URL');
     const secure = options.secure === true;
     checkNumber('options.port', options.port, 1, 65535);
     servers.push({ host: options.host, port: options.port !== undefined ? options.port : secure ? 8883 : 1883, secure: secure });
@@ -243,8 +253,9 @@ export class MqttClient extends Session {
 
   /** The broker in use (or being tried): it moves on after a failed attempt when there are several. */
   get server(): ServerAddress {
-    const b = this.brokers[this.si];
-    return { host: b.host, port: b.port, secure: b.secure };
+    const b = this.brokers[this.si], a: ServerAddress = { host: b.host, port: b.port, secure: b.secure };
+    if (b.path !== undefined) a.path = b.path;
+    return a;
   }
 
   /** What JSON.stringify shows: the state, never the options or buffers. */
@@ -409,7 +420,7 @@ export class MqttClient extends Session {
     const b = this.brokers[this.si];
     const gen = ++this.gen;
     try {
-      this.t = this.p.connect(b.host, b.port, b.secure, new ConnectionSink(this, gen));
+      this.t = this.p.connect(b.host, b.port, b.secure, new ConnectionSink(this, gen), b.path);
     } catch (e) {
       // reported like a transport that closed at once, after the session's current call
       this.t = null;

@@ -2,7 +2,10 @@
 // Schemes: mqtt and tcp (plain), mqtts and ssl (TLS); default ports 1883 and 8883.
 // IPv6 literals go in brackets: mqtt://[::1]:1883. Paths and query strings are rejected
 // rather than silently ignored, because MQTT over TCP has no use for them and a user who wrote
-// one (a websocket path, ?clientId=…) expects it to do something.
+// one (?clientId=…) expects it to do something.
+// MQTT over WebSocket: ws:// and wss://, default ports 80 and 443. There the path (and query)
+// is the HTTP request's: used as written, '/mqtt' when none is given (the path EMQX, HiveMQ,
+// VerneMQ and MQTT.js use; mosquitto takes any). Only these schemes set `path`.
 import { MqttError, INVALID_ARGUMENT } from './errors.js';
 
 export interface BrokerAddress {
@@ -11,6 +14,7 @@ export interface BrokerAddress {
   secure: boolean;
   username?: string; // percent-decoded; present when the URI has a user part
   password?: string; // percent-decoded; present when the URI has ':password'
+  path?: string; // ws:// and wss:// only: the HTTP path and query, e.g. '/mqtt'
 }
 
 function bad(url: string, why: string): MqttError {
@@ -30,20 +34,31 @@ function decode(url: string, part: string, what: string): string {
 export function parseBrokerUrl(url: string): BrokerAddress {
   if (typeof url !== 'string') throw new MqttError(INVALID_ARGUMENT, 'a broker URI must be a string like "mqtt://host:1883"');
   const sep = url.indexOf('://');
-  // the scheme is '' when there is no "://"; the last two are TLS
-  const scheme = ['mqtt', 'tcp', 'mqtts', 'ssl'].indexOf(url.substring(0, sep).toLowerCase());
+  // the scheme is '' when there is no "://"; plain, plain, TLS, TLS, WebSocket, WebSocket over TLS
+  const scheme = ['mqtt', 'tcp', 'mqtts', 'ssl', 'ws', 'wss'].indexOf(url.substring(0, sep).toLowerCase());
   if (scheme < 0) {
-    throw bad(url, (sep < 0 ? 'no scheme' : 'unknown scheme "' + url.substring(0, sep) + '"') + ': expected mqtt://, mqtts://, tcp:// or ssl://');
+    throw bad(url, (sep < 0 ? 'no scheme' : 'unknown scheme "' + url.substring(0, sep) + '"') + ': expected mqtt://, mqtts://, tcp://, ssl://, ws:// or wss://');
   }
-  const secure = scheme >= 2;
+  const secure = scheme === 2 || scheme === 3 || scheme === 5;
 
   let rest = url.substring(sep + 3);
-  if (rest.charCodeAt(rest.length - 1) === 47) rest = rest.substring(0, rest.length - 1); // one trailing '/' is fine
-  if (rest.indexOf('/') >= 0 || rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
-    throw bad(url, 'paths, query strings and fragments are not supported');
+  let path: string | undefined;
+  if (scheme >= 4) {
+    if (rest.indexOf('#') >= 0) throw bad(url, 'a fragment (#…) is not sent to the server');
+    let end = rest.indexOf('/');
+    const query = rest.indexOf('?');
+    if (query >= 0 && (end < 0 || query < end)) end = query;
+    path = end < 0 ? '/mqtt' : end === query ? '/' + rest.substring(end) : rest.substring(end);
+    if (end >= 0) rest = rest.substring(0, end);
+  } else {
+    if (rest.charCodeAt(rest.length - 1) === 47) rest = rest.substring(0, rest.length - 1); // one trailing '/' is fine
+    if (rest.indexOf('/') >= 0 || rest.indexOf('?') >= 0 || rest.indexOf('#') >= 0) {
+      throw bad(url, 'paths, query strings and fragments are not supported (only with ws:// and wss://)');
+    }
   }
 
-  const result: BrokerAddress = { host: '', port: secure ? 8883 : 1883, secure: secure };
+  const result: BrokerAddress = { host: '', port: scheme >= 4 ? (secure ? 443 : 80) : secure ? 8883 : 1883, secure: secure };
+  if (path !== undefined) result.path = path;
   const at = rest.lastIndexOf('@');
   if (at >= 0) {
     const userinfo = rest.substring(0, at);

@@ -182,10 +182,10 @@ test('installed package: each runnable README example prints what README shows, 
   }
 });
 
-test('installed package: the host-sim command runs from node_modules/.bin (with aedes, the optional peer its embedded broker needs)', async (t) => {
+test('installed package: the host-sim command runs from node_modules/.bin (with aedes, the optional peer its embedded broker needs; ws only for MQTT over WebSocket)', async (t) => {
   t.timeout(110000);
   const p = await packAndInstall();
-  t.deepEqual(p.manifest.peerDependenciesMeta, { aedes: { optional: true } });
+  t.deepEqual(p.manifest.peerDependenciesMeta, { aedes: { optional: true }, ws: { optional: true } });
   // What `npm install mcu-mqtt aedes` would give; linked from our node_modules to stay offline.
   fs.symlinkSync(path.join(root, 'node_modules', 'aedes'), path.join(p.project, 'node_modules', 'aedes'), 'dir');
   const bin = path.join(p.project, 'node_modules', '.bin', 'host-sim');

@@ -427,7 +427,12 @@ test('client: broker URI parsing', (t) => {
   t.deepEqual(parseBrokerUrl('mqtt://a%20b:p%40ss%3A%C3%A9+@10.0.0.2:1'),
     { host: '10.0.0.2', port: 1, secure: false, username: 'a b', password: 'p@ss:é+' });
   t.deepEqual(parseBrokerUrl('mqtt://u:p@ss@h'), { host: 'h', port: 1883, secure: false, username: 'u', password: 'p@ss' }, 'the last @ ends the user part');
-  const bad = ['h:1883', 'http://h', 'ws://h/mqtt', 'mqtt://', 'mqtt://:1883', 'mqtt://h:', 'mqtt://h:0', 'mqtt://h:65536',
+  // MQTT over WebSocket: default ports 80/443, the path as written, '/mqtt' when there is none
+  t.deepEqual(parseBrokerUrl('ws://h'), { host: 'h', port: 80, secure: false, path: '/mqtt' });
+  t.deepEqual(parseBrokerUrl('WSS://u:p@h:8884/'), { host: 'h', port: 8884, secure: true, path: '/', username: 'u', password: 'p' });
+  t.deepEqual(parseBrokerUrl('wss://[::1]/a/b?token=x'), { host: '::1', port: 443, secure: true, path: '/a/b?token=x' });
+  t.deepEqual(parseBrokerUrl('ws://h:9001?x=1'), { host: 'h', port: 9001, secure: false, path: '/?x=1' });
+  const bad = ['h:1883', 'http://h', 'ws://h/mqtt#top', 'ws://:80/mqtt', 'wss://h:0/mqtt', 'mqtt://', 'mqtt://:1883', 'mqtt://h:', 'mqtt://h:0', 'mqtt://h:65536',
     'mqtt://h:12a', 'mqtt://h/path', 'mqtt://h?clientId=x', 'mqtt://[::1', 'mqtt://[::1]x', 'mqtt://%zz@h', 'mqtt://u:%E0%A4@h',
     'mqtt://h h', 'mqtt://[]'];
   for (let i = 0; i < bad.length; i++) {
@@ -455,6 +460,14 @@ test('client: invalid options throw INVALID_ARGUMENT from the constructor', (t) 
     t.throwsCode(function () { new MqttClient(o as unknown as ClientOptions); }, 'INVALID_ARGUMENT', JSON.stringify(o));
   }
   t.throwsCode(function () { new MqttClient({ url: 'mqtt://h' } as ClientOptions); }, 'INVALID_ARGUMENT', 'no platform');
+  // a ws:// URL needs a platform that speaks WebSocket, and such a platform takes nothing else
+  t.throwsCode(function () { new MqttClient({ url: 'ws://h/mqtt', platform: p }); }, 'INVALID_ARGUMENT', 'ws:// on a TCP platform');
+  t.throwsCode(function () { new MqttClient({ url: 'mqtt://h', servers: ['wss://h2'], platform: p }); }, 'INVALID_ARGUMENT', 'wss:// among servers on a TCP platform');
+  const wsp = new ScriptedPlatform() as ScriptedPlatform & { webSocket: boolean };
+  wsp.webSocket = true;
+  t.throwsCode(function () { new MqttClient({ url: 'mqtt://h', platform: wsp }); }, 'INVALID_ARGUMENT', 'mqtt:// on a WebSocket platform');
+  t.throwsCode(function () { new MqttClient({ host: 'h', platform: wsp }); }, 'INVALID_ARGUMENT', 'host without a ws:// URL on a WebSocket platform');
+  t.is(new MqttClient({ url: 'wss://h', platform: wsp }).server.path, '/mqtt');
   const ok = new MqttClient({ host: 'h', port: 2000, secure: true, platform: p });
   ok.connect();
   t.deepEqual([p.last().host, p.last().port, p.last().secure], ['h', 2000, true]);
