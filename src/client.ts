@@ -366,7 +366,7 @@ export class MqttClient extends Session {
     }
     this.busy = true;
     try {
-      if (kind === DATA_IN) this.receive(arg as Uint8Array, start, end, this.p.now());
+      if (kind === DATA_IN) this.receive(arg as Uint8Array, start, end);
       else this.input(kind, arg, start, end);
       if (this.cmd !== 0 || this.due > this.deadline) this.settle();
     } finally {
@@ -376,7 +376,7 @@ export class MqttClient extends Session {
   }
 
   private input(kind: number, arg: unknown, start: number, end: number): void {
-    if (kind === DATA_IN) this.receive(arg as Uint8Array, start, end, this.p.now());
+    if (kind === DATA_IN) this.receive(arg as Uint8Array, start, end);
     else if (kind === OPEN_IN) this.opened(this.p.now());
     else {
       this.gen++;
@@ -482,6 +482,8 @@ export class MqttClient extends Session {
     if (err.code === CONNECTION_LOST && this.reason) err = new MqttError(CONNECTION_LOST, err.message + ': ' + this.reason);
     this.report(ERROR_CB, err);
   }
+
+  protected _now(): number { return this.p.now(); }
 
   protected _disconnected(): void {
     if (!this.connected) return;

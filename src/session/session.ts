@@ -145,6 +145,8 @@ export abstract class Session {
   protected abstract _error(err: MqttError): void;
   /** A link (or an attempt at one) ended. */
   protected abstract _disconnected(willReconnect: boolean): void;
+  /** The time (ms, the same clock as the other inputs' `now`), asked for by receive() when it needs it. */
+  protected abstract _now(): number;
 
   constructor(o: SessionOptions) {
     const fields: ConnectFields = {
@@ -523,7 +525,8 @@ export abstract class Session {
 
   // ---- input ----
 
-  receive(chunk: Uint8Array, start: number, end: number, now: number): void {
+  /** Bytes from the broker. The time is asked for (`_now()`) only when it matters: a CONNACK or a lost link. */
+  receive(chunk: Uint8Array, start: number, end: number): void {
     this.io |= RECV_BIT;
     const link = this.linkNo, d = this.rx;
     let i = start;
@@ -532,7 +535,7 @@ export abstract class Session {
       const r = d.result;
       if (r === DECODE_PACKET) {
         const type = d.type;
-        if (this.state !== CONNECTED) this.onPacket(now);
+        if (this.state !== CONNECTED) this.onPacket();
         else if (type === PUBLISH) {
           const id = d.packetId, qos = d.qos;
           this.stats.received++;
@@ -546,10 +549,10 @@ export abstract class Session {
           this.stats.acked++;
           if (ob.backlog > 0) this.flush();
           this._published(id);
-        } else this.onPacket(now);
+        } else this.onPacket();
       } else if (r === DECODE_TOO_LARGE) {
         if (this.state !== CONNECTED) {
-          this.linkDown(new MqttError(PROTOCOL_ERROR, 'PUBLISH received before CONNACK'), true, WAITING, now);
+          this.linkDown(new MqttError(PROTOCOL_ERROR, 'PUBLISH received before CONNACK'), true, WAITING, this._now());
         } else {
           this.stats.oversize++;
           this._error(new MqttError('MESSAGE_TOO_LARGE', 'incoming PUBLISH of ' + d.size + ' bytes is larger than the receive buffer (' + d.buf.length + ' bytes): dropped'));
@@ -558,20 +561,20 @@ export abstract class Session {
         // acknowledged all the same, or the broker would send it again forever
         if (d.qos === 1 && d.packetId !== 0 && this.state === CONNECTED) this.control(0x40, d.packetId);
       } else if (d.error !== null) {
-        this.linkDown(d.error, true, WAITING, now);
+        this.linkDown(d.error, true, WAITING, this._now());
       }
       if (this.state !== HANDSHAKE && this.state !== CONNECTED) return;
     }
   }
 
   // Packets other than PUBLISH and PUBACK while connected, and every packet before CONNACK.
-  private onPacket(now: number): void {
+  private onPacket(): void {
     const d = this.rx, type = d.type;
     if (this.state === HANDSHAKE) {
-      if (type !== CONNACK) this.linkDown(new MqttError(PROTOCOL_ERROR, PACKET_NAMES[type] + ' received before CONNACK'), true, WAITING, now);
-      else this.onConnack(now);
+      if (type !== CONNACK) this.linkDown(new MqttError(PROTOCOL_ERROR, PACKET_NAMES[type] + ' received before CONNACK'), true, WAITING, this._now());
+      else this.onConnack(this._now());
     } else if (type === CONNACK) {
-      this.linkDown(new MqttError(PROTOCOL_ERROR, 'CONNACK received twice'), true, WAITING, now);
+      this.linkDown(new MqttError(PROTOCOL_ERROR, 'CONNACK received twice'), true, WAITING, this._now());
     } else if (type === SUBACK || type === 11) { // UNSUBACK
       // the request answered; SUBACK: each filter confirmed or, refused (0x80), forgotten
       const id = d.packetId, sub = type === SUBACK, reqs: Request[] = [];
