@@ -1,0 +1,74 @@
+// Part 2's comparison: our two clients side by side with the MQTT clients that ship with Moddable
+// and Espruino, in one run of the workplace's XS meter (xsmeter: the same fake transport for all,
+// ESP8266 buffers for ours). The anchors' sources are read where their users have them — the
+// Moddable SDK checkout (MODDABLE) and an EspruinoDocs checkout (ESPRUINO_DOCS) — and never
+// copied here. Without xsmeter (XSMETER_DIR, default ../shared/xsmeter) the part says so and
+// keeps its own figures; without an anchor's source, that column is left out with a line.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { root } from '../scripts/build/paths.js';
+import { fmt, type Table } from './report.js';
+
+interface MeterOp { compute?: number; slots?: number; na?: string }
+interface MeterResult { adapter: string; ops: Record<string, MeterOp>; load?: { client: { currentHeapCount: number }; adapter: { currentHeapCount: number } }; errors: string[] }
+
+const OPS: [string, string][] = [
+  ['publish0', 'QoS 0 publish "21.5" → temp'],
+  ['publish1+puback', 'QoS 1 publish + PUBACK'],
+  ['deliver16', 'incoming 16 B PUBLISH → handler'],
+  ['deliver1k', 'incoming 1 KB PUBLISH → handler'],
+  ['keepalive', 'keepalive PINGREQ + PINGRESP'],
+];
+
+// [adapter file in xsmeter, the environment variable it reads, the client's source, column title]
+function clients(dir: string, notes: string[]): [string, string, string, string][] {
+  const out: [string, string, string, string][] = [];
+  const moddable = process.env.MODDABLE, docs = process.env.ESPRUINO_DOCS;
+  const anchor = (adapter: string, env: string, base: string | undefined, file: string, title: string, why: string): void => {
+    const src = base ? path.join(base, file) : '';
+    if (src && fs.existsSync(src)) out.push([path.join(dir, 'adapters', adapter), env, src, title]);
+    else notes.push(title + ' left out: ' + (base ? src + ' not found' : why));
+  };
+  anchor('moddable-ecma419.js', 'XSMETER_MODDABLE_ECMA419', moddable, 'examples/io/tcp/mqttclient/mqttclient.js', 'Moddable ECMA-419', 'set MODDABLE to a Moddable SDK checkout');
+  anchor('moddable-legacy.js', 'XSMETER_MODDABLE_LEGACY', moddable, 'modules/network/mqtt/mqtt.js', 'Moddable `mqtt`', 'set MODDABLE to a Moddable SDK checkout');
+  anchor('espruino.js', 'XSMETER_ESPRUINO', docs, 'modules/MQTT.js', 'Espruino `MQTT`', 'set ESPRUINO_DOCS to an EspruinoDocs checkout');
+  out.push([path.join(dir, 'adapters', 'mcu-mqtt.js'), 'XSMETER_MCU_MQTT', path.join(root, 'src', 'index.ts'), 'MqttClient']);
+  out.push([path.join(dir, 'adapters', 'mcu-mqtt-lite.js'), 'XSMETER_MCU_MQTT_LITE', path.join(root, 'src', 'lite', 'client.ts'), 'LiteClient']);
+  return out;
+}
+
+/** The comparison table (compute / heap slots per operation), or null with the reason in notes. */
+export function anchorsTable(notes: string[]): Table | null {
+  const dir = process.env.XSMETER_DIR || path.resolve(root, '..', 'shared', 'xsmeter');
+  if (!fs.existsSync(path.join(dir, 'xsmeter.mjs'))) {
+    notes.push('The side-by-side table needs the workplace\'s XS meter (xsmeter.mjs); not found at ' + dir + ' (set XSMETER_DIR).');
+    return null;
+  }
+  const list = clients(dir, notes);
+  const json = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xsmeter-')), 'out.json');
+  const env: Record<string, string> = Object.assign({}, process.env as Record<string, string>);
+  const args = [path.join(dir, 'xsmeter.mjs'), '--deps', root, '--repeat', '1', '--json', json];
+  for (const [adapter, name, src] of list) { args.push('--adapter', adapter); env[name] = src; }
+  const r = spawnSync(process.execPath, args, { env: env, encoding: 'utf8', timeout: 600000, maxBuffer: 64 << 20 });
+  if (!fs.existsSync(json)) {
+    notes.push('xsmeter did not run (exit ' + r.status + '): ' + (r.stderr || r.stdout || '').trim().split('\n').slice(-3).join(' / '));
+    return null;
+  }
+  const results = (JSON.parse(fs.readFileSync(json, 'utf8')) as { results: MeterResult[] }).results;
+  for (const res of results) for (const e of res.errors) notes.push(res.adapter + ': ' + e);
+  const cols = list.map((c) => c[3]);
+  const cell = (res: MeterResult | undefined, op: string): string => {
+    const o = res && res.ops[op];
+    return !o || o.na ? 'n/a' : fmt(o.compute as number, 0) + ' / ' + fmt(o.slots as number, 0);
+  };
+  const rows: (string | number)[][] = OPS.map(([op, label]) => [label].concat(results.map((res) => cell(res, op))));
+  rows.push(['module load (heap slots)'].concat(results.map((res) => res.load
+    ? fmt(res.load.client.currentHeapCount - res.load.adapter.currentHeapCount, 0) : 'n/a')));
+  return {
+    title: 'Side by side: XS meter units / heap slots per operation, every client in one run of xsmeter (the same fake transport; ours with ESP8266 buffers 512/256/1024/4)',
+    headers: ['operation'].concat(cols),
+    rows: rows,
+  };
+}
