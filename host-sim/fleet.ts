@@ -49,6 +49,7 @@ export interface DeviceState {
   // PUBACKs and deliveries of the ones before it, which are given time to arrive)
   statsAtCutOff: { samples: number; published: number; queued: number; dropped: number } | null;
   lastReading: number | null;
+  lastResult: string; // what publish() answered for lastReading
   recent: number[]; // [time ms, value, …] since the dashboard's last status message
   // QoS 1 readings the app handed to the client ('sent' or 'queued') that the subscriber has not
   // seen yet, as a multiset of payloads: readings carry no sequence number, so equal values are
@@ -129,6 +130,7 @@ export class Fleet {
         atStop: null,
         statsAtCutOff: null,
         lastReading: null,
+        lastResult: '',
         recent: [],
         pending: new Map(),
         pendingCount: 0,
@@ -258,6 +260,7 @@ export class Fleet {
       if (!this.counting) return; // after the cut-off: not counted
       if (!Number.isNaN(value)) {
         d.lastReading = value;
+        d.lastResult = result;
         if (d.recent.length >= RECENT_MAX * 2) d.recent.splice(0, 2);
         d.recent.push(Date.now(), value);
       }

@@ -81,6 +81,10 @@ maybe('dashboard in chromium: readings of every device on the chart, a cut devic
   await page.locator('.tile[data-device="sim-4"][data-state="stopped"]').waitFor({ timeout: 15000 });
   t.regex(await page.locator('.tile[data-device="sim-4"] .error').innerText(), /CONNACK_REFUSED_(NOT_AUTHORIZED|BAD_CREDENTIALS) — /);
   t.regex(await page.locator('#top-error').innerText(), /1 device\(s\): CONNACK_REFUSED_/);
+  // its readings wait in its outbox: the tile must not show one as if the broker had it
+  await page.locator('.tile[data-device="sim-4"] .reading').filter({ hasText: /°C/ }).waitFor({ timeout: 15000 });
+  t.regex(await page.locator('.tile[data-device="sim-4"] .reading').innerText(), /°C \(queued, not sent yet\)$/);
+  t.regex(await page.locator('.tile[data-device="sim-1"] .reading').innerText(), /°C$/, 'a connected device\'s reading is plain');
   t.regex(await page.locator('#control-result').innerText(), /added 1 device\(s\): sim-4 with the password given/);
   t.regex(await page.locator('#events').innerText(), /temp\/status: online/);
 

@@ -17,6 +17,7 @@ export interface Tile {
   reconnects: number;
   outbox: number | null; // QoS 1 readings awaiting their PUBACK; null: LiteClient does not tell
   reading: number | null; // the last value the sensor gave
+  readingResult: string; // what publish() said of it: 'sent', 'queued' (waits in the outbox) or an error code
   error: { code: string; message: string } | null; // the last error its client reported
   r: number[]; // readings since the previous status message: [time ms, °C, time, °C, …]
 }

@@ -17,6 +17,7 @@ export function buildStatus(fleet: Fleet, rate: number, run: SimStatus['run'], c
       reconnects: r.reconnects,
       outbox: r.unacknowledged,
       reading: d.lastReading,
+      readingResult: d.lastResult,
       error: r.lastError,
       r: d.recent,
     });

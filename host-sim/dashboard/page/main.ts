@@ -89,7 +89,9 @@ function renderTile(t: Tile): void {
   el.className = 'tile ' + t.state;
   el.dataset.state = t.state;
   el.querySelector('.state')!.textContent = t.state + (t.stalled ? ' (stalled)' : '');
-  el.querySelector('.reading')!.textContent = t.reading === null ? '–' : t.reading.toFixed(1) + ' °C';
+  // a reading the broker has not had yet (queued in the outbox, or refused) says so: the value alone would read as delivered
+  el.querySelector('.reading')!.textContent = t.reading === null ? '–'
+    : t.reading.toFixed(1) + ' °C' + (t.readingResult === 'sent' ? '' : ' (' + (t.readingResult === 'queued' ? 'queued, not sent yet' : t.readingResult) + ')');
   el.querySelector('.counts')!.textContent = `reconnects ${t.reconnects} · outbox ${t.outbox === null ? '–' : t.outbox}`;
   el.querySelector('.error')!.textContent = t.error ? t.error.code + ' — ' + t.error.message : '';
   const stall = el.querySelector<HTMLButtonElement>('.stall')!;
