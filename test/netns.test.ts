@@ -14,7 +14,7 @@ if (why !== null) {
 } else {
   for (const kind of CLIENT_KINDS) {
     for (const loss of [10, 30]) {
-      test('netns: ' + kind + ': 2000 QoS 1 publishes through ' + loss + ' % random loss: none lost, repeats only with DUP',
+      test('netns: ' + kind + ': 2000 QoS 1 publishes through ' + loss + ' % random loss and link resets: none lost, repeats only with DUP',
         (t) => publishThroughLoss(t, kind, loss, 2000));
       // test.failing: MqttClient writes no PUBACK for QoS 1 PUBLISHes past the room in its transmit
       // buffer when many arrive in one socket read (test/puback-burst.test.ts shows it without a
@@ -68,6 +68,7 @@ function device(s: Setup, kind: ClientKind, extra: Partial<ConstructorParameters
   return d;
 }
 
+const WINDOW = 32;
 const LINK_ERRORS = ['CONNECTION_LOST', 'PING_TIMEOUT', 'CONNECT_TIMEOUT'];
 
 async function publishThroughLoss(t: any, kind: ClientKind, loss: number, count: number): Promise<void> {
@@ -75,7 +76,9 @@ async function publishThroughLoss(t: any, kind: ClientKind, loss: number, count:
   const s = await setup(t, 'pl');
   const topic = 'l';
   await s.obs.subscribe(topic, 1);
-  const d = device(s, kind, { keepalive: 10, outboxSize: 64 * 1024 }).connect();
+  // A window of 32 rather than the default 8: at 30 % loss nearly every round trip waits out a
+  // retransmission timeout, and 2 000 messages in windows of 8 take about a minute.
+  const d = device(s, kind, { keepalive: 10, outboxSize: 64 * 1024, maxInflight: WINDOW }).connect();
   await d.waitConnected();
   s.ns.loss(loss);
   const started = Date.now();
@@ -86,7 +89,25 @@ async function publishThroughLoss(t: any, kind: ClientKind, loss: number, count:
   }
   t.deepEqual(refused, [], 'every publish accepted into the outbox');
   const unique = () => new Set(s.obs.on(topic).map((m) => m.payload)).size;
-  await waitFor(() => unique() >= count, 100000, count + ' messages at the subscriber (has ' + unique() + ')');
+  // From 0.5 s on, every 2 s the link is also reset (RSTs for 500 ms), four times, so messages in
+  // flight are resent on a new connection through the same loss: that is where DUP and ids matter.
+  let resets = 0, done = false;
+  const resetting = (async () => {
+    while (!done && resets < 4) {
+      await delay(resets === 0 ? 500 : 2000);
+      if (done) break;
+      s.ns.impair({ loss, reset: true });
+      resets++;
+      await delay(500);
+      s.ns.impair({ loss });
+    }
+  })();
+  try {
+    await waitFor(() => unique() >= count, 100000, count + ' messages at the subscriber (has ' + unique() + ')');
+  } finally {
+    done = true;
+    await resetting;
+  }
   const took = Date.now() - started;
   // The last PUBACKs may still be on their way through the loss.
   await delay(300);
@@ -100,8 +121,9 @@ async function publishThroughLoss(t: any, kind: ClientKind, loss: number, count:
   t.true(got.length - count <= r.dupWrites, (got.length - count) + ' duplicates at the subscriber but only ' + r.dupWrites + ' DUP resends');
   const other = d.errors.filter((e) => !LINK_ERRORS.includes(e.code) || !e.typed);
   t.deepEqual(other, [], 'only link errors');
-  t.log(kind + ' ' + loss + ' % loss: ' + count + ' QoS 1 in ' + (took / 1000).toFixed(1) + ' s (' +
-    Math.round(count / (took / 1000)) + ' msg/s), ' + (d.connects.length - 1) + ' reconnects, ' + r.dupWrites +
+  t.true(resets > 0 && d.connects.length > 1, resets + ' resets, ' + (d.connects.length - 1) + ' reconnects');
+  t.log(kind + ' ' + loss + ' % loss, window ' + WINDOW + ': ' + count + ' QoS 1 in ' + (took / 1000).toFixed(1) + ' s (' +
+    Math.round(count / (took / 1000)) + ' msg/s), ' + resets + ' link resets, ' + (d.connects.length - 1) + ' reconnects, ' + r.dupWrites +
     ' DUP resends, ' + (got.length - count) + ' duplicates at the subscriber, errors ' +
     JSON.stringify(d.errors.map((e) => e.code)));
 }

@@ -125,21 +125,29 @@ export class Netns {
     return c;
   }
 
-  private rules(inRule: string, outRule: string): void {
+  /**
+   * Sets what happens on the device link, replacing what was set before: `loss` % of packets
+   * dropped at random each way; `reset`: every TCP segment from the devices answered with an RST
+   * (their connections die at once, new ones are refused); `blackhole`: everything dropped.
+   */
+  impair(o: { loss?: number; reset?: boolean; blackhole?: boolean }): void {
+    const inRules: string[] = [], outRules: string[] = [];
+    if (o.blackhole) { inRules.push('drop'); outRules.push('drop'); }
+    if (o.reset) inRules.push('meta l4proto tcp reject with tcp reset');
+    if (o.loss) {
+      const r = 'numgen random mod 100 < ' + o.loss + ' drop';
+      inRules.push(r); outRules.push(r);
+    }
     this.exec('nft', ['-f', '-'], 'flush chain inet m13 in\nflush chain inet m13 out\n' +
-      (inRule ? 'add rule inet m13 in iifname "' + this.dev.nsIf + '" ' + inRule + '\n' : '') +
-      (outRule ? 'add rule inet m13 out oifname "' + this.dev.nsIf + '" ' + outRule + '\n' : ''));
+      inRules.map((r) => 'add rule inet m13 in iifname "' + this.dev.nsIf + '" ' + r + '\n').join('') +
+      outRules.map((r) => 'add rule inet m13 out oifname "' + this.dev.nsIf + '" ' + r + '\n').join(''));
   }
-
   /** Drops `percent` % of packets at random, each way, on the device link. */
-  loss(percent: number): void {
-    const r = 'numgen random mod 100 < ' + percent + ' drop';
-    this.rules(r, r);
-  }
+  loss(percent: number): void { this.impair({ loss: percent }); }
   /** Every packet on the device link vanishes, both ways: no FIN, no RST, no ICMP. */
-  blackhole(): void { this.rules('drop', 'drop'); }
+  blackhole(): void { this.impair({ blackhole: true }); }
   /** Removes the loss or blackhole. */
-  clear(): void { this.rules('', ''); }
+  clear(): void { this.impair({}); }
 
   /** A token bucket of `kbit` kbit/s each way on the device link (1 s of queue, then drops). */
   slow(kbit: number): void {
