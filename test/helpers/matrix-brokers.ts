@@ -242,7 +242,12 @@ async function startRabbitMatrix(): Promise<MatrixBroker> {
     authUrl: (u, p) => 'mqtt://' + u + ':' + p + '@127.0.0.1:' + mqttPort,
     async restart(downMs) { await child.kill(); await delay(downMs); await start(); },
     close,
-    log: () => child.out,
+    log: () => {
+      // warnings and errors go to the node's log file (log.console is off)
+      const logs = join(dir, 'log');
+      const files = existsSync(logs) ? readdirSync(logs).filter((f) => f.endsWith('.log')) : [];
+      return child.out + files.map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
+    },
   };
 }
 

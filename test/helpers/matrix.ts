@@ -306,6 +306,15 @@ async function restart(t: any, b: MatrixBroker, c: Cleanup): Promise<Record<stri
   const base = uid('restart');
   const obs = await observer(c, b.url, { clientId: uid('restart-obs'), clean: false, reconnectPeriod: 100 });
   await obs.subscribe(base + '/#', 1);
+  // What the counting subscriber went through, for the record when something is missing; and it
+  // subscribes again on every connection, in case the broker kept its session but not the binding.
+  const obsEvents: string[] = [];
+  obs.client.on('connect', (ck) => {
+    obsEvents.push('connect ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s' + (ck.sessionPresent ? ' session present' : ''));
+    obs.client.subscribe(base + '/#', { qos: 1 });
+  });
+  obs.client.on('close', () => obsEvents.push('close ' + ((Date.now() - t0) / 1000).toFixed(1) + ' s'));
+  const t0 = Date.now();
   const devs = CLIENT_KINDS.map((k) => device(c, k, { url: b.url, keepalive: 10, outboxSize: 128 * 1024, reconnect: RECONNECT }).connect());
   for (const d of devs) await d.waitConnected();
   const sent = devs.map(() => 0);
@@ -327,7 +336,7 @@ async function restart(t: any, b: MatrixBroker, c: Cleanup): Promise<Record<stri
   for (let i = 0; i < devs.length; i++) {
     const d = devs[i], topic = base + '/' + d.kind;
     const unique = () => new Set(obs.on(topic).map((m) => m.payload)).size;
-    const all = await within(() => unique() >= sent[i] && unacknowledged(d, topic).length === 0, 60000);
+    const all = await within(() => unique() >= sent[i] && unacknowledged(d, topic).length === 0, 30000);
     const unacked = unacknowledged(d, topic);
     // The client's part: every message written, resent only with DUP, and acknowledged in the end.
     t.deepEqual(unacked.slice(0, 5), [], d.kind + ': ' + unacked.length + ' messages never acknowledged by the broker');
@@ -338,6 +347,11 @@ async function restart(t: any, b: MatrixBroker, c: Cleanup): Promise<Record<stri
     // Acknowledged by the broker yet never delivered: the broker's durability, recorded.
     notes[d.kind] = sent[i] + ' messages, ' + lost + ' lost, broker down ' + ((upAt - downAt) / 1000).toFixed(1) + ' s' +
       (all ? '' : '; the broker acknowledged ' + lost + ' messages it never delivered');
+    if (!all) {
+      t.log('the subscriber (killed at ' + ((downAt - t0) / 1000).toFixed(1) + ' s, up at ' + ((upAt - t0) / 1000).toFixed(1) + ' s): ' +
+        obsEvents.slice(0, 12).join(', ') + '; last message at ' + (obs.on(topic).length ? obs.on(topic)[obs.on(topic).length - 1].payload : 'none'));
+      t.log('broker log: ' + b.log().split('\n').filter((l) => /error|warning/i.test(l)).slice(-15).join('\n'));
+    }
     t.log(d.kind + ': ' + notes[d.kind] + ', ' + r.dupWrites + ' DUP resends, ' + (d.connects.length - 1) + ' reconnects');
   }
   return notes;
