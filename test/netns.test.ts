@@ -139,7 +139,13 @@ async function receiveThroughLoss(t: any, kind: ClientKind, loss: number, count:
   await d.echo(base + '/echo');
   s.ns.loss(loss);
   const started = Date.now();
-  await Promise.all(Array.from({ length: count }, (_, i) => s.obs.publish(base + '/m', String(i), 1)));
+  const sending = Promise.all(Array.from({ length: count }, (_, i) => s.obs.publish(base + '/m', String(i), 1)));
+  // The device is busy for 300 ms (a sensor read, a flash write) while the burst comes in, so
+  // its next socket read holds hundreds of messages at once, as after any stall on a real link.
+  await delay(50);
+  const busyUntil = Date.now() + 300;
+  while (Date.now() < busyUntil) { /* busy */ }
+  await sending;
   const mine = () => d.messages.filter((m) => m.topic === base + '/m');
   const unique = () => new Set(mine().map((m) => m.payload)).size;
   await waitGrowing(unique, count, 20000, 100000, 'messages at the ' + kind,
