@@ -119,7 +119,8 @@ async function main(): Promise<void> {
       'LiteClient, writes on a closed link), or more than 8 timers are pending. The heap is sampled after a full GC every',
       '10⁴ inputs; the slope is fitted over the last 90 % of samples. Coverage is V8\'s block coverage mapped to lines of',
       'the compiled src/ (scripts/coverage.ts); the MqttClient row counts client, session, codec, topic, url and errors,',
-      'the LiteClient row src/lite/ and errors. `npm test` runs a 10⁴-input slice of each (test/fuzz.test.ts).', '',
+      'the LiteClient row src/lite/ and errors. Inputs per second include generating them (fast-check). `npm test` runs',
+      'a 10⁴-input slice of each (test/fuzz.test.ts).', '',
       table,
     ].join('\n'));
   }
