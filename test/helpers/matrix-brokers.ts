@@ -226,8 +226,16 @@ async function startRabbitMatrix(): Promise<MatrixBroker> {
   }
   async function close(): Promise<void> {
     await child.kill();
+    // Our own epmd refuses to stop while the killed node is still registered ("Killing not
+    // allowed - living nodes in database"), which lasts until the VM is really gone: retry.
     const epmd = findBinary('epmd') ?? 'epmd';
-    try { execFileSync(epmd, ['-port', String(epmdPort), '-kill'], { stdio: 'ignore', timeout: 5000 }); } catch { /* not running */ }
+    for (let i = 0; i < 50; i++) {
+      const r = spawnSync(epmd, ['-port', String(epmdPort), '-kill'], { encoding: 'utf8', timeout: 5000 });
+      const out = (r.stdout || '') + (r.stderr || '');
+      // "Killed", or "Cannot connect to local epmd" (never started, or already gone): done
+      if (/Killed|Cannot connect/.test(out) && !/not allowed/.test(out)) break;
+      await delay(100);
+    }
     rmSync(dir, { recursive: true, force: true });
   }
   try {
