@@ -1,6 +1,6 @@
 // One driver for both clients, so a scenario is written once and run on MqttClient (the core
-// client, Moddable and Node) and LiteClient (Espruino's): the broker matrix, the netns tests and
-// the soak all use it. Each Device wraps its client's Node platform in a recorder that parses
+// client, Moddable and Node) and LiteClient (Espruino's): the broker matrix and the netns tests
+// use it. Each Device wraps its client's Node platform in a recorder that parses
 // both directions of every connection with mqtt-packet (an independent codec), so tests can
 // check DUP flags, packet ids and what the broker granted without trusting the client.
 import mqttPacket from 'mqtt-packet';
@@ -26,8 +26,6 @@ export interface DeviceOptions {
   outboxSize?: number; maxInflight?: number; receiveBufferSize?: number; transmitBufferSize?: number;
   /** MqttClient only (LiteClient's are fixed: 1 s → 60 s backoff, 10 s CONNACK deadline) */
   reconnect?: { min?: number; max?: number; jitter?: number }; connectTimeout?: number;
-  /** parse and keep every packet both ways (default true; the soak turns it off) */
-  record?: boolean;
 }
 
 export interface Got { topic: string; payload: string; qos: number; retain: boolean; dup: boolean; at: number }
@@ -44,14 +42,10 @@ class Wire {
   lastIn = 0;
   block = false;
   readonly cuts: Array<() => void> = [];
-  constructor(readonly record: boolean) {}
 
   open(): { conn: number; sent(b: Buffer): void; got(b: Buffer): void } {
     const conn = this.attempts.length;
     this.attempts.push(Date.now());
-    if (!this.record) {
-      return { conn, sent() {}, got: () => { this.lastIn = Date.now(); } };
-    }
     const parse = (into: Seen[]) => {
       const p = mqttPacket.parser({ protocolVersion: 4 });
       p.on('packet', (packet: any) => into.push({ conn, packet, at: Date.now() }));
@@ -147,11 +141,9 @@ export class Device {
   messages: Got[] = [];
   /** MqttClient's onPublished ids (LiteClient has no such callback) */
   published: number[] = [];
-  /** keep only this many messages (the soak counts instead of keeping) */
-  onMessage: ((m: Got) => void) | null = null;
 
   constructor(readonly kind: ClientKind, readonly options: DeviceOptions) {
-    this.wire = new Wire(options.record !== false);
+    this.wire = new Wire();
     const o = options;
     if (kind === 'MqttClient') {
       const c = new MqttClient({
@@ -189,9 +181,7 @@ export class Device {
     this.errors.push({ code: String(m.code), message: String(m.message), at: Date.now(), typed });
   }
   private got(topic: string, payload: string, info: { qos: number; retain: boolean; dup: boolean }): void {
-    const m = { topic, payload, qos: info.qos, retain: info.retain, dup: info.dup, at: Date.now() };
-    if (this.onMessage) this.onMessage(m);
-    else this.messages.push(m);
+    this.messages.push({ topic, payload, qos: info.qos, retain: info.retain, dup: info.dup, at: Date.now() });
   }
 
   connect(): this { this.client.connect(); return this; }
