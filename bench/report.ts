@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { machineInfo, type Machine } from './machine.js';
+import { ownedSections } from '../scripts/benchmarks-section.js';
 
 export interface Table { title?: string; headers: string[]; rows: (string | number)[][] }
 export interface Target { name: string; target: string; measured: string; met: boolean | null }
@@ -116,5 +117,8 @@ export function writeBenchmarksMd(file: string): void {
   }
   const missing = PARTS.filter((p) => !results.some((r) => r.part === p));
   if (missing.length) out.push('## Not run yet', '', 'No results stored for: ' + missing.join(', ') + '.', '');
+  // Sections other scripts own (npm run fuzz, npm run soak, the fault figures) are kept as they are.
+  const kept = fs.existsSync(file) ? ownedSections(fs.readFileSync(file, 'utf8')) : [];
+  for (const k of kept) out.push(k, '');
   fs.writeFileSync(file, out.join('\n').replace(/\n{3,}/g, '\n\n'));
 }
