@@ -18,7 +18,7 @@ export interface PartResult {
   seconds: number;
 }
 
-export const PARTS = ['size', 'xs', 'node', 'parser', 'fleet'];
+export const PARTS = ['size', 'xs', 'node', 'parser', 'fleet', 'moddable'];
 const RESULTS_DIR = path.resolve('build', 'bench-results');
 
 export function fmt(n: number, digits?: number): string {
