@@ -3,14 +3,9 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PARTS, printPart, saveResult, writeBenchmarksMd, type PartResult } from './report.js';
+import { PARTS, TITLES, printPart, saveResult, writeBenchmarksMd, type PartResult } from './report.js';
 
 export type PartBody = Omit<PartResult, 'part' | 'date' | 'seconds'>;
-
-const TITLES: Record<string, string> = {
-  size: '1. Code size', xs: '2. XS cost per operation', node: '3. Node.js throughput and latency',
-  parser: '4. Parser throughput', fleet: '5. Fleet memory and scale', moddable: '6. Real Moddable XS (mcsim)',
-};
 
 async function load(part: string): Promise<() => Promise<PartBody>> {
   switch (part) {

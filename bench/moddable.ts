@@ -36,7 +36,7 @@ interface Garbage extends Heap { count: number; acked: number }
 interface Run {
   boot?: Heap; connected?: Heap; after?: Heap;
   garbage: Record<string, Garbage>;
-  incoming?: Garbage;
+  incoming: Record<string, Garbage>;
   errors: string[];
   done: boolean;
 }
@@ -46,7 +46,7 @@ const bytes = (n: number): string => fmt(n, 0) + ' B';
 
 /** Runs one built app to its "done" line, answering its "send N topic" lines. */
 async function runApp(sdk: Sdk, so: string, broker: Broker): Promise<{ r: Run; output: string }> {
-  const r: Run = { garbage: {}, errors: [], done: false };
+  const r: Run = { garbage: {}, incoming: {}, errors: [], done: false };
   const pub = await mqtt.connectAsync(broker.url, { clientId: 'bench-sender-' + process.pid, reconnectPeriod: 0 });
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
@@ -59,11 +59,11 @@ async function runApp(sdk: Sdk, so: string, broker: Broker): Promise<{ r: Run; o
     else if (f[1] === 'connected') r.connected = heap;
     else if (f[1] === 'after') r.after = heap;
     else if (f[1] === 'garbage') r.garbage[f[2]] = { slot: Number(f[3]), chunk: Number(f[4]), count: Number(f[5]), acked: Number(f[6]) };
-    else if (f[1] === 'incoming') r.incoming = { slot: n[0], chunk: n[1], count: n[2], acked: 0 };
+    else if (f[1] === 'incoming') r.incoming[f[2]] = { slot: Number(f[3]), chunk: Number(f[4]), count: Number(f[5]), acked: 0 };
     else if (f[1] === 'send') {
       let i = 0;
-      const count = n[0], topic = f[3];
-      const t = setInterval(() => { pub.publish(topic, '21.5'); if (++i === count) clearInterval(t); }, PACE);
+      const count = n[0], topics = f[3].split(',');
+      const t = setInterval(() => { pub.publish(topics[i % topics.length], '21.5'); if (++i === count) clearInterval(t); }, PACE);
     } else if (f[1] === 'error') r.errors.push(f.slice(2).join(' '));
     else if (f[1] === 'done') { r.done = true; finish(); }
   });
@@ -81,6 +81,12 @@ function perOp(r: Run, name: string): { bytes: number; slot: number; chunk: numb
   const slot = (g.slot - idle.slot) / g.count, chunk = (g.chunk - idle.chunk) / g.count;
   const ok = name.startsWith('qos1') ? g.acked === g.count : true;
   return { bytes: slot + chunk, slot: slot, chunk: chunk, ok: ok };
+}
+
+function cellIn(r: Run, name: string): string {
+  const m = r.incoming[name];
+  if (!m || m.count <= 0) return 'n/a';
+  return fmt((m.slot + m.chunk) / m.count, 0) + ' B' + (m.count === SAMPLES ? '' : ' ⚠ (' + m.count + ' of ' + SAMPLES + ' arrived)');
 }
 
 function cellOp(r: Run | null, name: string): string {
@@ -146,7 +152,9 @@ export async function run(): Promise<PartBody> {
       ['garbage per QoS 0 publish, payload a buffer allocated once'].concat(col((r) => cellOp(r, 'qos0-buffer'))),
       ['garbage per QoS 1 publish + PUBACK, string'].concat(col((r) => cellOp(r, 'qos1-string'))),
       ['garbage per QoS 1 publish + PUBACK, buffer'].concat(col((r) => cellOp(r, 'qos1-buffer'))),
-      ['garbage per incoming QoS 0 PUBLISH ("21.5" on a 19-byte topic), to the handler'].concat(col((r) => (r.incoming ? bytes((r.incoming.slot + r.incoming.chunk) / r.incoming.count) : 'n/a'))),
+      ['garbage per QoS 0 publish, two topics in turn (`temp`, `humidity`), string'].concat(col((r) => cellOp(r, 'qos0-two-topics'))),
+      ['garbage per incoming QoS 0 PUBLISH ("21.5"), one topic, to the handler'].concat(col((r) => cellIn(r, 'one-topic'))),
+      ['garbage per incoming QoS 0 PUBLISH, two topics in turn, to a `+` handler'].concat(col((r) => cellIn(r, 'two-topics'))),
       ['.xsb of the client module'].concat(CLIENTS.map((c) => (xsb[c.app] && xsb[c.app][c.module] !== undefined ? bytes(xsb[c.app][c.module]) : 'n/a'))),
       ['.xsb of every module the client adds to an app'].concat(CLIENTS.map((c) => (xsb[c.app] ? bytes(sum(added(c.app))) : 'n/a'))),
     ],
@@ -156,10 +164,13 @@ export async function run(): Promise<PartBody> {
     headers: ['bytes: slots / chunks'].concat(CLIENTS.map((c) => c.label)),
     rows: [
       ['client cost'].concat(col((r) => (r.connected && r.boot ? fmt(r.connected.slot - r.boot.slot, 0) + ' / ' + fmt(r.connected.chunk - r.boot.chunk, 0) : 'n/a'))),
-    ].concat(['qos0-string', 'qos0-buffer', 'qos1-string', 'qos1-buffer'].map((g) => ['garbage per op, ' + g].concat(col((r) => {
+    ].concat(['qos0-string', 'qos0-buffer', 'qos1-string', 'qos1-buffer', 'qos0-two-topics'].map((g) => ['garbage per op, ' + g].concat(col((r) => {
       const p = perOp(r, g);
       return p ? fmt(p.slot, 1) + ' / ' + fmt(p.chunk, 1) : '—';
-    })))).concat([['garbage per incoming message'].concat(col((r) => (r.incoming ? fmt(r.incoming.slot / r.incoming.count, 1) + ' / ' + fmt(r.incoming.chunk / r.incoming.count, 1) : 'n/a')))]),
+    })))).concat(['one-topic', 'two-topics'].map((g) => ['garbage per incoming message, ' + g].concat(col((r) => {
+      const m = r.incoming[g];
+      return m && m.count > 0 ? fmt(m.slot / m.count, 1) + ' / ' + fmt(m.chunk / m.count, 1) : 'n/a';
+    })))),
   };
   const modules: Table = {
     title: 'Modules each client adds to the bare harness app (.xsb bytes, lin build; the bytecode is the same for esp and esp32)',
@@ -189,7 +200,8 @@ export async function run(): Promise<PartBody> {
       '- One app per client, each the shared harness (bench/moddable-apps/harness.js) plus a few lines that drive the client (bench/moddable-apps/<name>/main.js): ours is MqttClient on src/platform/moddable.ts with boards/board.ts ESP8266_BUFFERS (receive ' + ESP8266_BUFFERS.receiveBufferSize + ', transmit ' + ESP8266_BUFFERS.transmitBufferSize + ', outbox ' + ESP8266_BUFFERS.outboxSize + ', ' + ESP8266_BUFFERS.maxInflight + ' in flight); the SDK\'s `mqtt` (modules/network/mqtt, QoS 0 only) and its ECMA-419 client (examples/io/tcp/mqttclient, through `device.network.mqtt`, write options allocated once). Keepalive 60 s for all; each module is preloaded as its manifest says.',
       '- Heap = "XS Slot Heap Used" + "XS Chunk Heap Used" from the Instrumentation module. Boot is read right before the client is created, connected 200 ms after its connect callback, both after `Debug.gc()`: client cost = connected − boot (the client, its socket and timers, its buffers). Then ' + fmt(PUBLISHES, 0) + ' QoS 0 publishes of "21.5" to `temp`, one every ' + PACE + ' ms, and the live heap again.',
       '- Garbage: `Debug.gc()`, then `Debug.gc(false)` (collection off), ' + SAMPLES + ' publishes one every ' + PACE + ' ms plus 40 more ticks for PUBACKs, and the heap growth, which is everything allocated meanwhile (socket callbacks and PUBACK handling included). The same timer loop with no publish ("idle") is subtracted, then divided by ' + SAMPLES + '. The SDK\'s ECMA-419 client takes only buffers, so its string rows include the caller\'s `ArrayBuffer.fromString`. QoS 1 rows are flagged ⚠ if not every PUBACK came back.',
-      '- Incoming: the app subscribes (QoS 0) to `bench/in/<id>`; this part publishes 5 warm-up messages and then ' + SAMPLES + ' of "21.5", one every ' + PACE + ' ms, and the app measures the garbage from the first to the last handler call. The SDK\'s ECMA-419 client reads each payload with `read(count)` (its examples\' way).',
+      '- Two topics: the same, with publishes to `temp` and `humidity` in turn (a device reporting two values).',
+      '- Incoming: the app subscribes (QoS 0) to `bench/in/<id>` (then to `bench/in/<id>/+`); this part publishes 5 warm-up messages and then ' + SAMPLES + ' of "21.5", one every ' + PACE + ' ms (on `…/kitchen` and `…/hall` in turn for the second), and the app measures the garbage from the first to the last handler call. The SDK\'s ECMA-419 client reads each payload with `read(count)` (its examples\' way).',
       '- .xsb: the compiled modules in the build\'s tmp/…/modules/; "every module the client adds" = those not in the same harness app built without a client (bench/moddable-apps/bare).',
     ],
     tables: [main, split, modules],

@@ -10,9 +10,9 @@
 // - garbage: with collection off (Debug.gc(false)), how much more is allocated over a phase;
 //   nothing is freed meanwhile, so the growth is everything the phase allocated.
 //
-// The adapter: { qos1, connect(onConnected), publish(qos, buffer), acked(), subscribe(topic, onMessage) }
-// publish(qos, buffer) sends "21.5" to `temp`: a string when buffer is false, else a buffer the
-// app allocated once (each client's own kind of buffer).
+// The adapter: { qos1, connect(onConnected), publish(qos, buffer, topic), acked(), subscribe(filter, onMessage) }
+// publish(qos, buffer, topic) sends "21.5" to `topic` (default `temp`): a string when buffer is
+// false, else a buffer the app allocated once (each client's own kind of buffer).
 import Instrumentation from "instrumentation";
 import Debug from "debug";
 import Timer from "timer";
@@ -93,35 +93,42 @@ export function run(client) {
 		garbage("qos1-string", function () { client.publish(1, false); });
 		garbage("qos1-buffer", function () { client.publish(1, true); });
 	}
-	// Incoming: bench/moddable.ts publishes messages on `topic` each time it reads a "send" line:
-	// WARM_IN first (the first message on a new topic builds its string and handler list), then
-	// `samples` measured ones.
-	steps.push(function () {
-		const topic = "bench/in/" + config.id;
-		let received = 0, s0 = 0, c0 = 0, timer = null, finished = false;
-		function finish() {
-			if (finished) return;
-			finished = true;
-			const s1 = Instrumentation.get(SLOT), c1 = Instrumentation.get(CHUNK);
-			Debug.gc(true);
-			if (timer) Timer.clear(timer);
-			report("incoming " + (s1 - s0) + " " + (c1 - c0) + " " + (received - WARM_IN));
-			next();
-		}
-		function measure() {
-			timer = Timer.set(function () { timer = null; finish(); }, 10000);
-			report("send " + samples + " " + topic);
-			Debug.gc();
-			Debug.gc(false);
-			s0 = Instrumentation.get(SLOT);
-			c0 = Instrumentation.get(CHUNK);
-		}
-		client.subscribe(topic, function () {
-			if (++received === WARM_IN) Timer.set(measure, 100);
-			else if (received === WARM_IN + samples) finish();
+	// a device that reports two things, e.g. temperature and humidity
+	let flip = false;
+	garbage("qos0-two-topics", function () { flip = !flip; client.publish(0, false, flip ? "temp" : "humidity"); });
+	// Incoming: bench/moddable.ts publishes messages each time it reads a "send <count> <topics>"
+	// line, on the comma-separated topics in turn: WARM_IN first (the first message on a new
+	// topic builds its string and handler list), then `samples` measured ones.
+	function incoming(name, filter, topics) {
+		steps.push(function () {
+			let received = 0, s0 = 0, c0 = 0, timer = null, finished = false;
+			function finish() {
+				if (finished) return;
+				finished = true;
+				const s1 = Instrumentation.get(SLOT), c1 = Instrumentation.get(CHUNK);
+				Debug.gc(true);
+				if (timer) Timer.clear(timer);
+				report("incoming " + name + " " + (s1 - s0) + " " + (c1 - c0) + " " + (received - WARM_IN));
+				next();
+			}
+			function measure() {
+				timer = Timer.set(function () { timer = null; finish(); }, 10000);
+				report("send " + samples + " " + topics);
+				Debug.gc();
+				Debug.gc(false);
+				s0 = Instrumentation.get(SLOT);
+				c0 = Instrumentation.get(CHUNK);
+			}
+			client.subscribe(filter, function () {
+				if (++received === WARM_IN) Timer.set(measure, 100);
+				else if (received === WARM_IN + samples) finish();
+			});
+			Timer.set(function () { report("send " + WARM_IN + " " + topics); }, 500);
 		});
-		Timer.set(function () { report("send " + WARM_IN + " " + topic); }, 500);
-	});
+	}
+	const base = "bench/in/" + config.id;
+	incoming("one-topic", base, base);
+	incoming("two-topics", base + "/+", base + "/kitchen," + base + "/hall");
 	// Everything above is the harness's own; from here on the heap grows by the client's doing.
 	// Boot is read from a timer callback, as every later figure is: while the main module is
 	// still being evaluated, what its stack holds would be counted at boot and freed later.

@@ -27,8 +27,8 @@ run({
 		client.onError = onError;
 		client.connect();
 	},
-	publish(qos, buffer) {
-		const r = client.publish("temp", buffer ? payload : "21.5", qos);
+	publish(qos, buffer, topic) {
+		const r = client.publish(topic || "temp", buffer ? payload : "21.5", qos);
 		if (r !== "sent") trace("BENCH error publish " + r + "\n");
 	},
 	acked() { return acked; },

@@ -9,7 +9,7 @@ import { run } from "harness";
 
 const MQTTClient = device.network.mqtt.io;
 const payload = ArrayBuffer.fromString("21.5"); // allocated once
-const qos0 = { topic: "temp", QoS: 0 }, qos1 = { topic: "temp", QoS: 1 };
+const qos0 = { topic: "temp", QoS: 0 }, qos1 = { topic: "temp", QoS: 1 }, humidity = { topic: "humidity", QoS: 0 };
 let client = null, acked = 0, handler = null, connected = null;
 
 function onControl(msg) {
@@ -32,7 +32,9 @@ run({
 			onControl: onControl, onReadable: onReadable, onError: onError,
 		});
 	},
-	publish(qos, buffer) { client.write(buffer ? payload : ArrayBuffer.fromString("21.5"), qos ? qos1 : qos0); },
+	publish(qos, buffer, topic) {
+		client.write(buffer ? payload : ArrayBuffer.fromString("21.5"), topic === "humidity" ? humidity : qos ? qos1 : qos0);
+	},
 	acked() { return acked; },
 	subscribe(topic, onMessage) {
 		handler = onMessage;

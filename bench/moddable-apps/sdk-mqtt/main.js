@@ -21,7 +21,7 @@ run({
 		client.onMessage = onMessage;
 		client.onClose = onClose;
 	},
-	publish(qos, buffer) { client.publish("temp", buffer ? payload : "21.5"); },
+	publish(qos, buffer, topic) { client.publish(topic || "temp", buffer ? payload : "21.5"); },
 	acked() { return 0; },
 	subscribe(topic, onMessage) { handler = onMessage; client.subscribe(topic); },
 });
