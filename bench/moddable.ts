@@ -37,6 +37,7 @@ interface Run {
   boot?: Heap; connected?: Heap; after?: Heap;
   garbage: Record<string, Garbage>;
   incoming: Record<string, Garbage>;
+  marks: Record<string, Heap>;
   errors: string[];
   done: boolean;
 }
@@ -46,7 +47,7 @@ const bytes = (n: number): string => fmt(n, 0) + ' B';
 
 /** Runs one built app to its "done" line, answering its "send N topic" lines. */
 async function runApp(sdk: Sdk, so: string, broker: Broker): Promise<{ r: Run; output: string }> {
-  const r: Run = { garbage: {}, incoming: {}, errors: [], done: false };
+  const r: Run = { garbage: {}, incoming: {}, marks: {}, errors: [], done: false };
   const pub = await mqtt.connectAsync(broker.url, { clientId: 'bench-sender-' + process.pid, reconnectPeriod: 0 });
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => { finish = resolve; });
@@ -58,6 +59,7 @@ async function runApp(sdk: Sdk, so: string, broker: Broker): Promise<{ r: Run; o
     if (f[1] === 'boot') r.boot = heap;
     else if (f[1] === 'connected') r.connected = heap;
     else if (f[1] === 'after') r.after = heap;
+    else if (f[1] === 'mark') r.marks[f[2]] = { slot: Number(f[3]), chunk: Number(f[4]) };
     else if (f[1] === 'garbage') r.garbage[f[2]] = { slot: Number(f[3]), chunk: Number(f[4]), count: Number(f[5]), acked: Number(f[6]) };
     else if (f[1] === 'incoming') r.incoming[f[2]] = { slot: Number(f[3]), chunk: Number(f[4]), count: Number(f[5]), acked: 0 };
     else if (f[1] === 'send') {
@@ -146,6 +148,12 @@ export async function run(): Promise<PartBody> {
     headers: ['64-bit lin build, bytes of XS heap (slots + chunks)'].concat(CLIENTS.map((c) => c.label)),
     rows: [
       ['client cost: live heap connected minus boot'].concat(col((r) => bytes(cost(r)))),
+      ['… the platform object (ours only)'].concat(col((r) => (r.marks.platform && r.boot ? bytes(total(r.marks.platform) - total(r.boot)) : '—'))),
+      ['… the client object, created (its buffers included)'].concat(col((r) => {
+        const before = r.marks.platform || r.boot;
+        return r.marks.client && before ? bytes(total(r.marks.client) - total(before)) : 'n/a';
+      })),
+      ['… connecting: socket, transport, timers, until 200 ms after CONNACK'].concat(col((r) => (r.connected && r.marks.client ? bytes(total(r.connected) - total(r.marks.client)) : 'n/a'))),
       ['live heap after ' + fmt(PUBLISHES, 0) + ' QoS 0 publishes of "21.5" paced ' + PACE + ' ms (whole app)'].concat(col((r) => (r.after ? bytes(total(r.after)) : 'n/a'))),
       ['… of which grown since connected'].concat(col((r) => (r.after && r.connected ? bytes(total(r.after) - total(r.connected)) : 'n/a'))),
       ['garbage per QoS 0 publish, payload "21.5" as a string'].concat(col((r) => cellOp(r, 'qos0-string'))),
@@ -191,6 +199,12 @@ export async function run(): Promise<PartBody> {
   const ourXsb = xsb.ours ? xsb.ours['mcu-mqtt.xsb'] : undefined;
   targets.push({ name: 'mcu-mqtt.xsb', target: '≤ 19 KB (19 456 B)', measured: ourXsb !== undefined ? bytes(ourXsb) : 'n/a', met: ourXsb !== undefined ? ourXsb <= TARGETS.xsb : null });
   targets.push({ name: 'xsl warnings from our modules (`mcconfig -m -p lin`)', target: '0', measured: xsb.ours ? String(ourWarnings.length) : 'n/a', met: xsb.ours ? ourWarnings.length === 0 : null });
+  if (ours) {
+    const str = perOp(ours, 'qos0-string'), two = perOp(ours, 'qos0-two-topics');
+    if (str) notes.push('Ours, per publish of a string: ' + fmt(str.slot, 0) + ' B of slots and ' + fmt(str.chunk, 0) + ' B of chunks — the `{ read, written }` object the engine\'s native `TextEncoder.encodeInto` returns (3 slots here); a Uint8Array payload needs no encoding and allocates nothing. A received message costs the payload view handed to the handler (a typed array view is 4 slots here).');
+    if (two && str) notes.push('Ours, two topics in turn: ' + fmt(two.bytes, 0) + ' B per publish against ' + fmt(str.bytes, 0) + ' B on one topic. The session keeps one prepared topic (src/session/session.ts, prepare): each change re-validates and re-encodes the topic by walking it with `charCodeAt`, and on this XS every `s.charCodeAt(i)` or `s.length` on a string allocates a wrapper object (64 B; 96 B through `String.prototype.charCodeAt.call`). Receiving on two topics in turn likewise rebuilds the topic string and the matching handlers for every message.');
+  }
+  notes.push('What the Moddable build does for XS (scripts/build/module-scope.ts): esbuild bundles every top-level `const` as `var`, which xsl reports as "no const" and keeps in RAM, so the build gives them `const` back; and XS copies a string literal evaluated inside a function of a *preloaded* module into a new chunk every time (xsl maps literals to flash only in modules that are not preloaded), so the build hoists such literals to module-level constants.');
   if (ourWarnings.length) notes.push('xsl warned: ' + ourWarnings.slice(0, 5).map((w) => '`' + w + '`').join(', ') + (ourWarnings.length > 5 ? ' …' : ''));
 
   return {
@@ -198,7 +212,7 @@ export async function run(): Promise<PartBody> {
     method: [
       '- Engine: ' + sdkVersion(sdk) + ' (`$MODDABLE`), apps built with `mcconfig -m -i -p lin` (instrumented release) into ' + path.relative(root, OUT) + '/ and run in its desktop simulator `mcsim` under Xvfb, against one mosquitto spawned on a free port for this part. 64-bit build: an XS slot is ' + SLOT_BYTES + ' B (16 B on ESP32/ESP8266, so slot bytes halve there; chunk bytes do not).',
       '- One app per client, each the shared harness (bench/moddable-apps/harness.js) plus a few lines that drive the client (bench/moddable-apps/<name>/main.js): ours is MqttClient on src/platform/moddable.ts with boards/board.ts ESP8266_BUFFERS (receive ' + ESP8266_BUFFERS.receiveBufferSize + ', transmit ' + ESP8266_BUFFERS.transmitBufferSize + ', outbox ' + ESP8266_BUFFERS.outboxSize + ', ' + ESP8266_BUFFERS.maxInflight + ' in flight); the SDK\'s `mqtt` (modules/network/mqtt, QoS 0 only) and its ECMA-419 client (examples/io/tcp/mqttclient, through `device.network.mqtt`, write options allocated once). Keepalive 60 s for all; each module is preloaded as its manifest says.',
-      '- Heap = "XS Slot Heap Used" + "XS Chunk Heap Used" from the Instrumentation module. Boot is read right before the client is created, connected 200 ms after its connect callback, both after `Debug.gc()`: client cost = connected − boot (the client, its socket and timers, its buffers). Then ' + fmt(PUBLISHES, 0) + ' QoS 0 publishes of "21.5" to `temp`, one every ' + PACE + ' ms, and the live heap again.',
+      '- Heap = "XS Slot Heap Used" + "XS Chunk Heap Used" from the Instrumentation module. Read after `Debug.gc()`, from timer callbacks: boot, right before the client is created; after creating the platform (ours) and the client; and connected, 200 ms after its connect callback. Client cost = connected − boot (the client, its socket and timers, its buffers). Then ' + fmt(PUBLISHES, 0) + ' QoS 0 publishes of "21.5" to `temp`, one every ' + PACE + ' ms, and the live heap again.',
       '- Garbage: `Debug.gc()`, then `Debug.gc(false)` (collection off), ' + SAMPLES + ' publishes one every ' + PACE + ' ms plus 40 more ticks for PUBACKs, and the heap growth, which is everything allocated meanwhile (socket callbacks and PUBACK handling included). The same timer loop with no publish ("idle") is subtracted, then divided by ' + SAMPLES + '. The SDK\'s ECMA-419 client takes only buffers, so its string rows include the caller\'s `ArrayBuffer.fromString`. QoS 1 rows are flagged ⚠ if not every PUBACK came back.',
       '- Two topics: the same, with publishes to `temp` and `humidity` in turn (a device reporting two values).',
       '- Incoming: the app subscribes (QoS 0) to `bench/in/<id>` (then to `bench/in/<id>/+`); this part publishes 5 warm-up messages and then ' + SAMPLES + ' of "21.5", one every ' + PACE + ' ms (on `…/kitchen` and `…/hall` in turn for the second), and the app measures the garbage from the first to the last handler call. The SDK\'s ECMA-419 client reads each payload with `read(count)` (its examples\' way).',

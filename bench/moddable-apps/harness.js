@@ -47,6 +47,11 @@ function paced(count, extra, fn, done) {
 	}, PACE);
 }
 
+// For an app to mark a step of creating its client: "mark <name> <slot> <chunk>", live.
+export function mark(name) {
+	report("mark " + name + " " + live());
+}
+
 export function run(client) {
 	const publishes = Number(config.publishes), samples = Number(config.samples);
 	const steps = [];

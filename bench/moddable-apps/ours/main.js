@@ -3,7 +3,7 @@
 // module-level functions, made before the harness reads the boot heap, as in the other apps.
 import { MqttClient, createModdablePlatform } from "mcu-mqtt";
 import config from "mc/config";
-import { run } from "harness";
+import { run, mark } from "harness";
 
 const payload = Uint8Array.of(50, 49, 46, 53); // "21.5", allocated once
 let client = null, acked = 0, connected = null;
@@ -16,12 +16,15 @@ run({
 	qos1: true,
 	connect(onConnected) {
 		connected = onConnected;
+		const platform = createModdablePlatform();
+		mark("platform");
 		client = new MqttClient({
 			host: config.host, port: Number(config.port), clientId: config.id, keepalive: 60,
 			receiveBufferSize: Number(config.receiveBufferSize), transmitBufferSize: Number(config.transmitBufferSize),
 			outboxSize: Number(config.outboxSize), maxInflight: Number(config.maxInflight),
-			platform: createModdablePlatform(),
+			platform: platform,
 		});
+		mark("client");
 		client.onConnect = onConnect;
 		client.onPublished = onPublished;
 		client.onError = onError;

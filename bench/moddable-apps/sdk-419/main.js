@@ -5,7 +5,7 @@
 // callbacks are module-level functions, made before the harness reads the boot heap, as in the
 // other apps.
 import config from "mc/config";
-import { run } from "harness";
+import { run, mark } from "harness";
 
 const MQTTClient = device.network.mqtt.io;
 const payload = ArrayBuffer.fromString("21.5"); // allocated once
@@ -31,6 +31,7 @@ run({
 			host: config.host, port: Number(config.port), id: config.id, keepalive: 60000,
 			onControl: onControl, onReadable: onReadable, onError: onError,
 		});
+		mark("client");
 	},
 	publish(qos, buffer, topic) {
 		client.write(buffer ? payload : ArrayBuffer.fromString("21.5"), topic === "humidity" ? humidity : qos ? qos1 : qos0);

@@ -3,7 +3,7 @@
 // module-level functions, made before the harness reads the boot heap, as in the other apps.
 import Client from "mqtt";
 import config from "mc/config";
-import { run } from "harness";
+import { run, mark } from "harness";
 
 const payload = ArrayBuffer.fromString("21.5"); // allocated once
 let client = null, handler = null, connected = null;
@@ -17,6 +17,7 @@ run({
 	connect(onConnected) {
 		connected = onConnected;
 		client = new Client({ host: config.host, port: Number(config.port), id: config.id, timeout: 60000 });
+		mark("client");
 		client.onReady = onReady;
 		client.onMessage = onMessage;
 		client.onClose = onClose;
