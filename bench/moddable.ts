@@ -204,6 +204,12 @@ export async function run(): Promise<PartBody> {
     if (str) notes.push('Ours, per publish of a string: ' + fmt(str.slot, 0) + ' B of slots and ' + fmt(str.chunk, 0) + ' B of chunks — the `{ read, written }` object the engine\'s native `TextEncoder.encodeInto` returns (3 slots here); a Uint8Array payload needs no encoding and allocates nothing. A received message costs the payload view handed to the handler (a typed array view is 4 slots here).');
     if (two && str) notes.push('Ours, two topics in turn: ' + fmt(two.bytes, 0) + ' B per publish against ' + fmt(str.bytes, 0) + ' B on one topic. The session keeps one prepared topic (src/session/session.ts, prepare): each change re-validates and re-encodes the topic by walking it with `charCodeAt`, and on this XS every `s.charCodeAt(i)` or `s.length` on a string allocates a wrapper object (64 B; 96 B through `String.prototype.charCodeAt.call`). Receiving on two topics in turn likewise rebuilds the topic string and the matching handlers for every message.');
   }
+  for (const c of CLIENTS) {
+    const r = runs[c.app];
+    if (r && r.connected && r.marks.client && total(r.connected) < total(r.marks.client)) {
+      notes.push(c.label + ': the live heap fell between creating the client and being connected — what the constructor holds until then (for the ECMA-419 client, by its source, the options it deletes once connected and its DNS resolver) is released.');
+    }
+  }
   notes.push('What the Moddable build does for XS (scripts/build/module-scope.ts): esbuild bundles every top-level `const` as `var`, which xsl reports as "no const" and keeps in RAM, so the build gives them `const` back; and XS copies a string literal evaluated inside a function of a *preloaded* module into a new chunk every time (xsl maps literals to flash only in modules that are not preloaded), so the build hoists such literals to module-level constants.');
   if (ourWarnings.length) notes.push('xsl warned: ' + ourWarnings.slice(0, 5).map((w) => '`' + w + '`').join(', ') + (ourWarnings.length > 5 ? ' …' : ''));
 
