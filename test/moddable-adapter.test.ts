@@ -197,3 +197,12 @@ test.serial('no closure per platform or connection: shared methods and socket ca
   t.deepEqual(cmds(r.peers[0].wire).slice(-6), ['publish', 'publish', 'publish', 'publish', 'publish', 'publish']);
   t.is(r.writeThrows, 0);
 });
+
+test.serial('mqtts through the TLS socket class passed as options.tls, which calls back without socket.target', async (t) => {
+  const r = await scenario('tls');
+  t.is(r.notes.port, 8883);
+  t.is(r.notes.publish, 'sent');
+  t.deepEqual(cmds(r.peers[0].wire), ['connect', 'publish', 'disconnect']);
+  t.deepEqual(r.events.map((e) => e.replace(/^\d+ /, '')), ['connect false', 'published 1', 'close']);
+  t.is(r.writeThrows, 0);
+});

@@ -5,9 +5,10 @@
 // its functions and prototypes live in flash, but every closure it makes at run time costs RAM
 // (~320 B of slots on a 64-bit build, plus a RAM copy of the closure's code). So nothing here makes
 // one per platform or per connection: the platform and the transport are class instances whose
-// methods stay in flash, and the socket's callbacks are module-level functions that find their
+// methods stay in flash, and the TCP socket's callbacks are module-level functions that find their
 // transport through the socket's `target` (ECMA-419 copies options.target to socket.target and
-// calls back with `this` set to the socket).
+// calls back with `this` set to the socket). The SDK's TLS socket (examples/io/tcp/tlssocket)
+// does neither, so a TLS connection gets three closures of its own.
 //
 // Nothing is allocated per message in steady traffic:
 // - ECMA-419 write() sends a whole buffer, so a packet needs a view of exactly its bytes. The
@@ -144,7 +145,14 @@ class ModdableTransport implements Transport {
       address: address, port: port, format: 'buffer', target: this,
       onWritable: onWritable, onReadable: onReadable, onError: onError,
     };
-    if (secure) { options.host = host; options.secure = o.secure || {}; }
+    if (secure) {
+      options.host = host;
+      options.secure = o.secure || {};
+      const self = this;
+      options.onWritable = function (bytes: number) { self.writable(bytes); };
+      options.onReadable = function (bytes: number) { self.readable(bytes); };
+      options.onError = function () { self.fail('socket error'); };
+    }
     try { this.socket = new Socket(options); }
     catch (e) { this.fail('cannot open socket: ' + e); }
   }
