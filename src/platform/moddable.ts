@@ -19,7 +19,8 @@
 //   kept the same way. So a message arrives as a view of our buffer, not as a new ArrayBuffer, and
 //   the client passes the payload on as one more view (the only allocation per incoming message).
 // - TLS: pass the `embedded:io/socket/tcp/tls` class as options.tls; importing it here would make
-//   every app link the TLS stack (and fail to link on builds without it).
+//   every app link the TLS stack (and fail to link on builds without it). The SDK's TLS socket
+//   (examples/io/tcp/tlssocket) opens its TCP socket with `new options.TCP.io(...)`, so we pass it.
 // - DNS: `Net.resolve` from the `net` module (lwIP's resolver; esp, esp32 and lin). IP literals
 //   skip DNS.
 // - write() throws "would block" past what onWritable granted, so anything that does not fit
@@ -148,6 +149,7 @@ class ModdableTransport implements Transport {
     if (secure) {
       options.host = host;
       options.secure = o.secure || {};
+      options.TCP = { io: TCP }; // the SDK's TLS socket opens its TCP socket through this
       const self = this;
       options.onWritable = function (bytes: number) { self.writable(bytes); };
       options.onReadable = function (bytes: number) { self.readable(bytes); };

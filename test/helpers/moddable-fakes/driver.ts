@@ -106,12 +106,13 @@ const FAST_RECONNECT = { min: 1000, max: 1000, jitter: 0 };
 
 // As the Moddable SDK's TLS socket (examples/io/tcp/tlssocket) treats its options: it keeps the
 // three callbacks in an object of its own and calls them as that object's methods, over a TCP
-// socket it opens itself; options.target is not copied. (The encryption is left out.)
+// socket it opens itself with `new options.TCP.io(...)`; options.target is not copied. (The
+// encryption is left out.)
 class FakeTls {
   private tcp: TCP;
-  constructor(options: { address: string; port: number; onReadable(n: number): void; onWritable(n: number): void; onError(): void }) {
+  constructor(options: { address: string; port: number; TCP: { io: typeof TCP }; onReadable(n: number): void; onWritable(n: number): void; onError(): void }) {
     const callbacks = { onReadable: options.onReadable, onWritable: options.onWritable, onError: options.onError };
-    this.tcp = new TCP({
+    this.tcp = new options.TCP.io({
       address: options.address, port: options.port, format: 'buffer',
       onReadable: function (n?: number) { callbacks.onReadable(n as number); },
       onWritable: function (n?: number) { callbacks.onWritable(n as number); },
