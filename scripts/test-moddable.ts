@@ -5,7 +5,11 @@
 //   2. The temperature app runs in the desktop simulator against a mosquitto of its own: readings
 //      arrive on `temp`, `online` is retained on `temp/status`, and a second simulator started
 //      after the first gets another client id, so neither throws the other off the broker.
+//   3. It also runs with no more XS stack than the ESP8266 build gives it (creation.stack, in
+//      slots: the same count on every platform). Its start-up is deeper than the SDK's default
+//      of 256 slots for esp; with too little, XS aborts with "JavaScript stack overflow".
 // Prints `moddable: ok|not ok - …` per check, then a summary; exits 1 on any failure.
+import fs from 'node:fs';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { buildModdable } from './build/moddable.js';
@@ -85,6 +89,39 @@ async function simulatorCheck(sdk: Sdk, broker: MosquittoBroker): Promise<void> 
   }
 }
 
+// creation.stack of the esp build: ours (manifests/temp-sensor.json), else the SDK's device default.
+function espStack(sdk: Sdk): number {
+  const ours = JSON.parse(fs.readFileSync(MANIFEST, 'utf8')) as { platforms?: { esp?: { creation?: { stack?: number } } } };
+  const mine = ours.platforms && ours.platforms.esp && ours.platforms.esp.creation && ours.platforms.esp.creation.stack;
+  if (mine) return mine;
+  const dev = JSON.parse(fs.readFileSync(path.join(sdk.moddable, 'build', 'devices', 'esp', 'manifest.json'), 'utf8')) as { creation?: { stack?: number } };
+  return dev.creation && dev.creation.stack ? dev.creation.stack : 0;
+}
+
+async function stackCheck(sdk: Sdk, broker: MosquittoBroker): Promise<void> {
+  const stack = espStack(sdk);
+  if (!stack) { console.log('moddable: skipped the stack check - no creation.stack for esp found'); return; }
+  // the same app, through a manifest of its own that only sets the stack
+  const dir = path.join(OUT, 'esp-stack');
+  fs.mkdirSync(dir, { recursive: true });
+  const manifest = path.join(dir, 'manifest.json');
+  fs.writeFileSync(manifest, JSON.stringify({ include: [MANIFEST], creation: { stack: stack } }, null, '\t'));
+  const b = mcconfig(sdk, manifest, { platform: 'lin', outDir: OUT, config: { broker: broker.url, interval: INTERVAL, topic: 'stack' } });
+  if (!b.ok) { check(false, 'the app builds with the esp stack', b.output.trim().split('\n').slice(-8).join('\n')); return; }
+  let readings = 0;
+  const sub = await mqtt.connectAsync(broker.url, { clientId: 'test-moddable-stack', reconnectPeriod: 0 });
+  sub.on('message', () => { readings++; });
+  await sub.subscribeAsync('stack');
+  const sim = runSim(sdk, b.so, () => {});
+  try {
+    const ok = await until(() => readings >= 2, 15000);
+    check(ok, 'the app runs with the XS stack of the esp build (' + stack + ' slots)', 'simulator output: ' + sim.output().slice(-400));
+  } finally {
+    await sim.stop();
+    await sub.endAsync();
+  }
+}
+
 async function main(): Promise<void> {
   const { sdk, why } = findSdk();
   if (!sdk) { console.log('moddable: skipped - ' + why); return; }
@@ -96,7 +133,10 @@ async function main(): Promise<void> {
     else console.log('moddable: skipped -p ' + p + ' - ' + tc.why);
   }
   const broker = await startMosquitto();
-  try { await simulatorCheck(sdk, broker); } finally { await broker.close(); }
+  try {
+    await simulatorCheck(sdk, broker);
+    await stackCheck(sdk, broker);
+  } finally { await broker.close(); }
   console.log('moddable: ' + passed + ' passed, ' + failed + ' failed');
   process.exitCode = failed > 0 || passed === 0 ? 1 : 0;
 }
