@@ -3,14 +3,9 @@
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { PARTS, printPart, saveResult, writeBenchmarksMd, type PartResult } from './report.js';
+import { PARTS, TITLES, printPart, saveResult, writeBenchmarksMd, type PartResult } from './report.js';
 
 export type PartBody = Omit<PartResult, 'part' | 'date' | 'seconds'>;
-
-const TITLES: Record<string, string> = {
-  size: '1. Code size', xs: '2. XS cost per operation', node: '3. Node.js throughput and latency',
-  parser: '4. Parser throughput', fleet: '5. Fleet memory and scale',
-};
 
 async function load(part: string): Promise<() => Promise<PartBody>> {
   switch (part) {
@@ -19,6 +14,7 @@ async function load(part: string): Promise<() => Promise<PartBody>> {
     case 'node': return (await import('./throughput.js')).run;
     case 'parser': return (await import('./parser.js')).run;
     case 'fleet': return (await import('./fleet.js')).run;
+    case 'moddable': return (await import('./moddable.js')).run;
   }
   throw new Error('unknown part ' + part);
 }
@@ -50,7 +46,7 @@ async function main(): Promise<void> {
     // One process per part: the XS part loads SES (@endo/init), whose lockdown of the intrinsics
     // makes V8 run typed-array code many times slower, which would poison the Node parts after it.
     for (const p of parts) {
-      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), p], { stdio: 'inherit', timeout: 240000 });
+      const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), p], { stdio: 'inherit', timeout: p === 'moddable' ? 900000 : 240000 });
       if (r.status !== 0) console.log('part ' + p + ' exited with ' + (r.status === null ? r.signal : r.status));
     }
     writeBenchmarksMd(path.resolve('BENCHMARKS.md'));

@@ -6,10 +6,10 @@ import { MqttClient } from '../../../src/client.js';
 import type { ClientOptions, Platform } from '../../../src/client.js';
 import { advance, clock, resetClock } from './clock.js';
 import { netState, resetNet } from './net.js';
-import { resetTcp, tcpState } from './tcp.js';
+import TCP, { resetTcp, tcpState } from './tcp.js';
 import type { FakePeer } from './tcp.js';
 
-type Factory = (o?: { pendingSize?: number }) => Platform;
+type Factory = (o?: { pendingSize?: number; readSize?: number; tls?: unknown }) => Platform;
 
 export interface PeerResult { address: string; port: number; wire: string; state: string; openedAt: number; closedAt: number }
 export interface ScenarioResult {
@@ -103,6 +103,26 @@ class Run {
 }
 
 const FAST_RECONNECT = { min: 1000, max: 1000, jitter: 0 };
+
+// As the Moddable SDK's TLS socket (examples/io/tcp/tlssocket) treats its options: it keeps the
+// three callbacks in an object of its own and calls them as that object's methods, over a TCP
+// socket it opens itself with `new options.TCP.io(...)`; options.target is not copied. (The
+// encryption is left out.)
+class FakeTls {
+  private tcp: TCP;
+  constructor(options: { address: string; port: number; TCP: { io: typeof TCP }; onReadable(n: number): void; onWritable(n: number): void; onError(): void }) {
+    const callbacks = { onReadable: options.onReadable, onWritable: options.onWritable, onError: options.onError };
+    this.tcp = new options.TCP.io({
+      address: options.address, port: options.port, format: 'buffer',
+      onReadable: function (n?: number) { callbacks.onReadable(n as number); },
+      onWritable: function (n?: number) { callbacks.onWritable(n as number); },
+      onError: function () { callbacks.onError(); },
+    });
+  }
+  read(into: Uint8Array): unknown { return this.tcp.read(into); }
+  write(v: Uint8Array): void { this.tcp.write(v); }
+  close(): void { this.tcp.close(); }
+}
 
 const scenarios: Record<string, (make: Factory) => ScenarioResult> = {
   // DNS through Net.resolve, CONNECT, SUBSCRIBE, QoS 1 publish → PUBACK, incoming PUBLISH, end().
@@ -241,6 +261,62 @@ const scenarios: Record<string, (make: Factory) => ScenarioResult> = {
     const c = r.client;
     c.connect();
     advance(1100);
+    c.end();
+    advance(10);
+    return r.result();
+  },
+
+  // On XS a closure made at run time costs RAM (measured on Moddable's XS: its slots plus a RAM
+  // copy of its code), so the adapter makes none per platform or per connection: methods live on
+  // prototypes, and the socket callbacks are shared functions that find their transport through
+  // socket.target. Reads of odd sizes and writes of many sizes keep a bounded number of views.
+  sharedFunctions: function (make) {
+    const a = make({ readSize: 16 }), b = make();
+    const own: string[] = [];
+    for (const k of Object.keys(a)) if (typeof (a as unknown as Record<string, unknown>)[k] === 'function') own.push(k);
+    const r = new Run(function () { return a; }, { host: '10.0.0.9', port: 1883, keepalive: 0, reconnect: FAST_RECONNECT });
+    const c = r.client;
+    c.subscribe('in', 0, function (t, payload) { r.events.push(clock.now + ' handler ' + t + ' ' + text(payload)); });
+    c.connect();
+    const p0 = r.handshake(0);
+    advance(1);
+    const sub = packets(p0.received).filter(function (k) { return k.type === 8; })[0];
+    p0.send(suback(sub.id, 0));
+    advance(1);
+    // reads of six sizes: PUBLISH packets of 6..10 bytes, then a 40-byte one read 16 at a time
+    for (let n = 0; n < 5; n++) { p0.send(publish('in', repeat('x', n), 0, 0)); advance(1); }
+    p0.send(publish('in', repeat('y', 34), 0, 0));
+    advance(1);
+    for (let n = 1; n <= 6; n++) c.publish('out', repeat('z', n), 0);
+    advance(1);
+    const t0 = p0.socket.target as unknown as { inViews: unknown[]; out: { views: unknown[] } };
+    r.notes.readViewsKept = t0.inViews.length;
+    r.notes.writeViewsKept = t0.out.views.length;
+    p0.fail();
+    advance(1100);
+    r.handshake(1);
+    const s0 = tcpState.peers[0].socket, s1 = tcpState.peers[1].socket;
+    r.notes.ownFunctions = own;
+    r.notes.methodsShared = a.connect === b.connect && a.now === b.now && a.setTimer === b.setTimer;
+    r.notes.targets = [typeof s0.target, typeof s1.target, s0.target !== s1.target];
+    r.notes.callbacksShared = s0.options.onReadable === s1.options.onReadable && s0.options.onWritable === s1.options.onWritable &&
+      s0.options.onError === s1.options.onError;
+    c.end();
+    advance(10);
+    return r.result();
+  },
+
+  // mqtts:// through the TLS socket class the application passes (options.tls).
+  tls: function (make) {
+    const r = new Run(function () { return make({ tls: FakeTls }); }, { url: 'mqtts://10.0.0.9', keepalive: 0 });
+    const c = r.client;
+    c.connect();
+    const p = r.handshake(0);
+    r.notes.port = p.port;
+    r.notes.publish = c.publish('t', 'secret', 1);
+    advance(1);
+    p.send(puback(c.lastPacketId));
+    advance(1);
     c.end();
     advance(10);
     return r.result();

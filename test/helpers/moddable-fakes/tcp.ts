@@ -6,12 +6,14 @@
 //   read(view) fills exactly view.byteLength bytes and throws "invalid" when fewer are waiting.
 // - A refused/reset/remotely closed connection is reported through onError, after which the owner
 //   closes the socket. After close() no callback fires and read()/write() throw.
+// - Callbacks are called with `this` set to the socket, and options.target is copied to
+//   socket.target (modules/io/common/builtinCommon.c builtinInitializeTarget).
 // Every callback runs from the manual clock (never inside the call that caused it).
 import { clock, schedule } from './clock.js';
 
 type Callback = (this: TCP, arg?: number) => void;
 interface Options {
-  address?: string; host?: string; port?: number; format?: string;
+  address?: string; host?: string; port?: number; format?: string; target?: unknown;
   onReadable?: Callback; onWritable?: Callback; onError?: Callback;
 }
 
@@ -76,12 +78,14 @@ export class FakePeer {
 export default class TCP {
   options: Options;
   peer: FakePeer;
+  target?: unknown;
   constructor(options: Options) {
     if (!options || typeof options.port !== 'number') throw new TypeError('TCP: port required');
     const address = options.address || options.host;
     if (typeof address !== 'string') throw new TypeError('TCP: address or host required');
     if (options.format !== undefined && options.format !== 'buffer' && options.format !== 'number') throw new RangeError('TCP: bad format');
     this.options = options;
+    if ('target' in options) this.target = options.target;
     const peer = new FakePeer(this, address, options.port);
     this.peer = peer;
     tcpState.peers.push(peer);
