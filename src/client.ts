@@ -70,6 +70,8 @@ const CONNECT_CB = 1, PUBLISHED_CB = 2, ERROR_CB = 3, CLOSE_CB = 4;
 const OPEN_IN = 5, DATA_IN = 6, CLOSE_IN = 7;
 // connect()/end() asked for from inside a callback, run once the current input is done
 const START = 1, END = 2;
+// topics whose handlers are remembered (as many as the decoder remembers topic strings)
+const MATCHES = 4;
 
 // Numeric options, passed to the session under the same name: (name, min, max) per entry.
 const MAX_SIZE = 268435460, MAX_MS = 2147483647;
@@ -212,10 +214,11 @@ export class MqttClient extends Session {
   private reason: string;         // the transport's reason, added to CONNECTION_LOST
   private thrown: unknown;
   private info: MessageInfo;
-  // the handlers for the last topic dispatched, while the subscriptions stay the same
-  private mTopic: string | null;
+  // the handlers for the last MATCHES topics dispatched, while the subscriptions stay the same
+  private mTopics: (string | null)[];
+  private mLists: Subscription[][];
+  private mNext: number;
   private mSubs: Subscription[] | null;
-  private mList: Subscription[];
 
   constructor(options: ClientOptions) {
     const p = checkPlatform(options);
@@ -246,9 +249,10 @@ export class MqttClient extends Session {
     this.reason = '';
     this.thrown = NOTHING_THROWN;
     this.info = { qos: 0, retain: false, dup: false };
-    this.mTopic = null;
+    this.mTopics = [null, null, null, null];
+    this.mLists = [[], [], [], []];
+    this.mNext = 0;
     this.mSubs = null;
-    this.mList = [];
   }
 
   /** The broker in use (or being tried): it moves on after a failed attempt when there are several. */
@@ -458,16 +462,20 @@ export class MqttClient extends Session {
     info.qos = qos;
     info.retain = retain;
     info.dup = dup;
-    const subs = this.subs;
-    if (topic !== this.mTopic || subs !== this.mSubs) {
-      const list: Subscription[] = [];
-      for (let i = 0; i < subs.length; i++) if (subs[i].handler !== null && topicMatches(subs[i].filter, topic)) list.push(subs[i]);
-      this.mTopic = topic;
-      this.mSubs = subs;
-      this.mList = list;
+    const subs = this.subs, ts = this.mTopics;
+    if (subs !== this.mSubs) { ts[0] = ts[1] = ts[2] = ts[3] = null; this.mSubs = subs; }
+    let m = 0;
+    while (m < MATCHES && ts[m] !== topic) m++;
+    if (m === MATCHES) {
+      const found: Subscription[] = [];
+      for (let i = 0; i < subs.length; i++) if (subs[i].handler !== null && topicMatches(subs[i].filter, topic)) found.push(subs[i]);
+      m = this.mNext;
+      this.mNext = (m + 1) % MATCHES;
+      ts[m] = topic;
+      this.mLists[m] = found;
     }
     // A handler may (un)subscribe: the session then makes a new list, and this one stays as it was.
-    const list = this.mList;
+    const list = this.mLists[m];
     if (list.length === 0) {
       try { this.onMessage(topic, payload, info); } catch (e) { if (this.thrown === NOTHING_THROWN) this.thrown = e; }
     }

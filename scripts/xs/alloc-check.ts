@@ -54,7 +54,9 @@ for (const side of ['session', 'device']) {
     [side + '.qos0s', who + ': QoS 0 publish of a string', ENCODE_SLOTS, published(0)],
     [side + '.qos1b', who + ': QoS 1 publish of bytes + PUBACK', 0, published(LOOPS)],
     [side + '.qos1s', who + ': QoS 1 publish of a string + PUBACK', ENCODE_SLOTS, published(LOOPS)],
+    [side + '.two0b', who + ': QoS 0 publish of bytes, two topics in turn', 0, published(0)],
     [side + '.in16', who + ': incoming 16 B PUBLISH', VIEW_SLOTS, delivered],
+    [side + '.in16two', who + ': incoming 16 B PUBLISH, two topics in turn', VIEW_SLOTS, delivered],
     [side + '.ping', who + ': PINGREQ + PINGRESP', 0, pinged],
   );
 }

@@ -32,8 +32,8 @@ export const DECODE_DRAINED = 4;   // that PUBLISH has been skipped; packetId se
 
 // Room for a 5-byte fixed header plus a PUBLISH topic length.
 export const MIN_DECODER_BUFFER = 8;
-// Longest topic remembered for reuse; longer ones are decoded on every message.
-const TOPIC_CACHE = 64;
+// Topics remembered, and the longest one remembered; others are decoded on every message.
+const TOPICS = 4, TOPIC_MAX = 48;
 
 // What the low nibble of the first byte must be, by packet type: the flags MQTT 3.1.1 fixes
 // (0, or 2 for PUBREL), or a mark for what is wrong with the type itself.
@@ -63,8 +63,11 @@ export class Decoder {
   private state: number;
   private mul: number;
   private got: number;   // body bytes of a split packet consumed so far
-  private tbytes: Uint8Array; // the last topic's bytes, tlen of them (-1: none)
-  private tlen: number;
+  // the last TOPICS topics: their bytes (at i * TOPIC_MAX), lengths (-1: none), strings
+  private tbytes: Uint8Array;
+  private tlens: number[];
+  private topics: string[];
+  private tnext: number;
 
   constructor(buf: Uint8Array) {
     if (!buf || buf.length < MIN_DECODER_BUFFER) {
@@ -77,8 +80,10 @@ export class Decoder {
     this.result = DECODE_NEED_MORE;
     this.error = null;
     this.state = S_HEADER; this.mul = 1; this.got = 0;
-    this.tbytes = new Uint8Array(TOPIC_CACHE);
-    this.tlen = -1;
+    this.tbytes = new Uint8Array(TOPICS * TOPIC_MAX);
+    this.tlens = [-1, -1, -1, -1];
+    this.topics = ['', '', '', ''];
+    this.tnext = 0;
   }
 
   reset(): void {
@@ -219,20 +224,27 @@ export class Decoder {
       if (q && this.packetId === 0) return void this.fail(PACKET_MALFORMED, 'PUBLISH with packet id 0');
       this.payloadStart = te + q;
       this.payloadEnd = end;
-      // the same topic as last time: keep its string
-      const c = this.tbytes;
-      let k = 0;
-      if (tl === this.tlen) {
-        while (k < tl && c[k] === d[ts + k]) k++;
-        if (k === tl) return;
+      // a topic seen lately: its string again, nothing decoded
+      const c = this.tbytes, lens = this.tlens;
+      for (let e = 0; e < TOPICS; e++) {
+        if (lens[e] !== tl) continue;
+        let k = 0;
+        const at = e * TOPIC_MAX;
+        while (k < tl && c[at + k] === d[ts + k]) k++;
+        if (k === tl) { this.topic = this.topics[e]; return; }
       }
       const t = readUtf8(d, ts, te, true);
       if (typeof t === 'number') {
         return void this.fail(PACKET_MALFORMED, 'PUBLISH topic ' + (t === TOPIC_BAD_UTF8 ? 'is not valid UTF-8' : t === TOPIC_NUL ? 'contains U+0000' : 'contains a wildcard (+ or #)'));
       }
       this.topic = t;
-      this.tlen = tl <= c.length ? tl : -1;
-      for (k = 0; k < tl && k < c.length; k++) c[k] = d[ts + k];
+      if (tl <= TOPIC_MAX) {
+        const e = this.tnext;
+        this.tnext = (e + 1) % TOPICS;
+        lens[e] = tl;
+        this.topics[e] = t;
+        c.set(d.subarray(ts, te), e * TOPIC_MAX);
+      }
       return;
     }
     // every other packet a client receives has an exact length, but SUBACK (at least 3)

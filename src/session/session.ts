@@ -69,10 +69,13 @@ export const HEALTHY_MS = 30000;
 const MAX_STORED = 60000;
 // activity bits since the last keepalive check
 const SENT_BIT = 1, RECV_BIT = 2;
-// Layout of the transmit area for a publish: fixed header in [0, 5) ending at 5, topic length
-// at 5, topic from 7, packet id (QoS 1) and payload after it. PUBACK, PINGREQ and DISCONNECT use
-// [0, 4), which leaves a prepared topic in place.
-const TOPIC_AT = 7;
+// The topics a client publishes to are remembered (TOPICS of them, each at most `tmax` bytes):
+// checked and encoded once, kept in the buffer, and copied (natively) into the transmit area
+// when the topic changes. Layout there: the payload always at p0 (so one view of the buffer
+// serves every topic and QoS), the packet id (QoS 1) right before it, the topic and its length
+// before that, the fixed header in front. PUBACK, PINGREQ and DISCONNECT use [0, 4), below the
+// longest topic that is remembered, so a placed topic stays in place.
+const TOPICS = 4;
 
 const CONNACK_REFUSED = Object.freeze(['', 'PROTOCOL_VERSION', 'IDENTIFIER_REJECTED', 'SERVER_UNAVAILABLE', 'BAD_CREDENTIALS', 'NOT_AUTHORIZED']);
 const CREDENTIALS = 'bad user name or password, or not authorized; check the credentials and the broker\'s access rules';
@@ -115,10 +118,14 @@ export abstract class Session {
   private openTimeout: number;
   private rMin: number; private rMax: number; private rJitter: number;
   private rand: () => number;
-  // the prepared topic: its string, its UTF-8 length, and views of the payload room behind it
-  private ptopic: string | null;
-  private ptl: number;
-  private pv0: Uint8Array; private pv1: Uint8Array;
+  // the publish topics remembered: strings, UTF-8 lengths (their bytes at pstore + i * tmax),
+  // the next slot to reuse, and which one (and which QoS) sits in the transmit area (-1: none)
+  private ptopics: (string | null)[];
+  private ptls: number[];
+  private pnext: number;
+  private placed: number;
+  private tmax: number; private p0: number; private pstore: number;
+  private pv: Uint8Array | null; // the payload room: the buffer from p0 to the end of the transmit area
   private attempt: number;   // reconnect attempts since the last healthy link
   private upAt: number;      // when the current link got its CONNACK
   private io: number;        // SENT_BIT | RECV_BIT since the last keepalive check
@@ -156,8 +163,19 @@ export abstract class Session {
     const clen = encodeConnect(null, 0, fields); // checks every CONNECT field (throws)
     const tx = opt(o.transmitBufferSize, 512), rx = opt(o.receiveBufferSize, 1024), obSize = opt(o.outboxSize, 4096);
     if (tx < 16) throw new MqttError(INVALID_ARGUMENT, 'the transmit buffer must hold at least 16 bytes');
-    const mem = this.mem = new Uint8Array(tx + rx + obSize + clen);
+    // topics up to 48 bytes (fewer in a small transmit area) are remembered; longer ones are
+    // encoded on every publish
+    const tmax = tx >= 256 ? 48 : tx >> 2;
+    const mem = this.mem = new Uint8Array(tx + rx + obSize + clen + TOPICS * tmax);
     this.txLen = tx;
+    this.tmax = tmax;
+    this.p0 = 9 + tmax;
+    this.pstore = tx + rx + obSize + clen;
+    this.pv = tx - this.p0 >= 8 ? mem.subarray(this.p0, tx) : null;
+    this.ptopics = [null, null, null, null];
+    this.ptls = [0, 0, 0, 0];
+    this.pnext = 0;
+    this.placed = -1;
     this.rx = new Decoder(mem.subarray(tx, tx + rx));
     this.ob = new Outbox(mem, tx + rx, obSize, opt(o.maxInflight, 8));
     this.connectAt = tx + rx + obSize;
@@ -174,7 +192,6 @@ export abstract class Session {
     this.stats = { sent: 0, acked: 0, queued: 0, dropped: 0, received: 0, reconnects: 0, oversize: 0 };
     this.subs = [];
     this.deadline = Infinity;
-    this.ptopic = null; this.ptl = 0; this.pv0 = this.pv1 = mem;
     this.attempt = 0; this.upAt = 0; this.io = 0; this.pinged = false;
     this.nextId = 1; this.linkNo = 0;
     this.unsubs = []; this.reqs = [];
@@ -320,32 +337,45 @@ export abstract class Session {
       if (qos !== undefined) return INVALID_ARGUMENT;
       qos = 0;
     }
-    if (topic !== this.ptopic) {
-      const bad = this.prepare(topic);
-      if (bad !== '') return bad;
+    // the remembered topic (or, the first time, checked and remembered), placed before p0
+    const ts = this.ptopics;
+    let e = 0;
+    while (e < TOPICS && ts[e] !== topic) e++;
+    if (e === TOPICS) {
+      e = this.remember(topic);
+      if (e < 0) return this.publishSlow(topic, payload, qos, retain === true);
     }
-    const mem = this.mem, tl = this.ptl, at = TOPIC_AT + tl + qos * 2;
-    // the payload goes right behind the prepared topic and (QoS 1) the packet id
+    const mem = this.mem, tl = this.ptls[e], p0 = this.p0, at = p0 - qos * 2 - tl;
+    if (this.placed !== e * 2 + qos) {
+      const from = this.pstore + e * this.tmax;
+      mem.copyWithin(at, from, from + tl);
+      mem[at - 2] = tl >> 8;
+      mem[at - 1] = tl & 255;
+      this.placed = e * 2 + qos;
+    }
+    // the payload, at p0
     let n = -1;
-    if (typeof payload === 'string') {
+    const pv = this.pv;
+    if (pv === null) { /* a transmit area too small for this layout */ }
+    else if (typeof payload === 'string') {
       const enc = this.enc;
-      if (enc !== null && this.ptopic !== null) {
-        n = enc.encodeInto(payload, qos ? this.pv1 : this.pv0).written as number;
+      if (enc !== null) {
+        n = enc.encodeInto(payload, pv).written as number;
         // encodeInto stops early only when the next character does not fit (at most 4 bytes)
-        if (this.txLen - at - n < 4) n = -1;
+        if (this.txLen - p0 - n < 4) n = -1;
       }
-    } else if (payload instanceof Uint8Array && this.ptopic !== null && payload.length <= this.txLen - at) {
+    } else if (payload instanceof Uint8Array && payload.length <= this.txLen - p0) {
       n = payload.length;
-      mem.set(payload, at);
+      mem.set(payload, p0);
     }
     if (n < 0) return this.publishSlow(topic, payload, qos, retain === true);
-    const end = at + n;
-    let rl = end - 5, h = 3;
+    const end = p0 + n;
+    let rl = end - at + 2, h = at - 4;
     // the fixed header, ending where the topic length starts
-    if (rl < 128) mem[4] = rl;
+    if (rl < 128) mem[at - 3] = rl;
     else {
-      h = rl < 16384 ? 2 : rl < 2097152 ? 1 : 0;
-      for (let p = h + 1; p < 5; p++, rl >>>= 7) mem[p] = p < 4 ? (rl & 127) | 128 : rl;
+      h = rl < 16384 ? at - 5 : rl < 2097152 ? at - 6 : at - 7;
+      for (let p = h + 1; p < at - 2; p++, rl >>>= 7) mem[p] = p < at - 3 ? (rl & 127) | 128 : rl;
     }
     mem[h] = qos ? (retain ? 0x33 : 0x32) : retain ? 0x31 : 0x30;
     if (qos === 0) {
@@ -360,9 +390,9 @@ export abstract class Session {
     const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
     if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
     const id = this.allocId();
-    mem[at - 2] = id >> 8;
-    mem[at - 1] = id & 255;
-    if (retain) ob.replaceRetained(TOPIC_AT, tl);
+    mem[p0 - 2] = id >> 8;
+    mem[p0 - 1] = id & 255;
+    if (retain) ob.replaceRetained(at, tl);
     mem.copyWithin(off, h, end);
     return this.store(off, len, id, h);
   }
@@ -389,23 +419,19 @@ export abstract class Session {
     return QUEUED;
   }
 
-  // Checks the topic and encodes it (with its length) at TOPIC_AT - 2 for the next publishes.
-  // '' when it can be used, or the error code; ptopic stays null when the topic is too long for
-  // the transmit area (its publishes take the slow path).
-  private prepare(topic: string): PublishResult | '' {
+  // Remembers a new publish topic (checked, encoded into its slot): the slot, or -1 when the topic
+  // is invalid or too long to remember (the slow path then reports or sends it).
+  private remember(topic: string): number {
     let tl: number;
-    try { tl = validateTopic(topic, false); } catch (e) { return (e as MqttError).code; }
-    this.ptopic = null;
-    if (TOPIC_AT + tl + 2 > this.txLen) return '';
-    const mem = this.mem;
-    mem[TOPIC_AT - 2] = tl >> 8;
-    mem[TOPIC_AT - 1] = tl & 255;
-    writeUtf8(mem, TOPIC_AT, topic);
-    this.pv0 = mem.subarray(TOPIC_AT + tl, this.txLen);
-    this.pv1 = mem.subarray(TOPIC_AT + tl + 2, this.txLen);
-    this.ptl = tl;
-    this.ptopic = topic;
-    return '';
+    try { tl = validateTopic(topic, false); } catch (e) { return -1; }
+    if (tl > this.tmax) return -1;
+    const e = this.pnext;
+    this.pnext = (e + 1) % TOPICS;
+    if (this.placed >> 1 === e) this.placed = -1;
+    writeUtf8(this.mem, this.pstore + e * this.tmax, topic);
+    this.ptopics[e] = topic;
+    this.ptls[e] = tl;
+    return e;
   }
 
   // Everything the per-message path does not take: a payload larger than the transmit area (QoS 1
@@ -419,7 +445,7 @@ export abstract class Session {
     if (qos === 0) {
       if (this.state !== CONNECTED) return NOT_CONNECTED;
       if (len > this.txLen) return PACKET_TOO_LARGE;
-      this.ptopic = null; // overwritten
+      this.placed = -1; // overwritten
       encodePublish(mem, 0, topic, payload, 0, retain, false, 0);
       this.stats.sent++;
       this.io |= SENT_BIT;
@@ -507,7 +533,7 @@ export abstract class Session {
         if (sub) qos.push(this.subOf(filters[j]).qos);
       }
       const part = filters.slice(i, j), id = this.allocId();
-      this.ptopic = null; // the transmit area is overwritten
+      this.placed = -1; // the transmit area is overwritten
       const end = encodeFilters(this.mem, 0, id, part, sub ? qos : null);
       this.reqs.push({ id: id, filters: part, sub: sub });
       if (sub) for (let k = 0; k < part.length; k++) this.subOf(part[k]).id = id;

@@ -5,6 +5,7 @@ import {
   Session, SessionOptions, CONNECTING, HANDSHAKE, CONNECTED, WAITING, ENDED, FAILED,
 } from '../../src/session/session.js';
 import { MqttError } from '../../src/errors.js';
+import { utf8Length, writeUtf8 } from '../../src/codec/utf8.js';
 
 interface Msg { topic: string; payload: number[]; qos: number; retain: boolean; dup: boolean }
 
@@ -267,6 +268,33 @@ test('session: no PINGREQ while we send and the broker answers; keepalive 0 disa
 });
 
 // ---- publish ----
+
+test('session: topics published to in turn (more than it remembers, some too long to remember) give exact packets', (t: Assert) => {
+  const { s } = make({ transmitBufferSize: 256 });
+  up(s, 0);
+  const long = 'x/' + 'y'.repeat(60); // longer than a remembered topic (48 bytes)
+  const topics = ['a', 'temp', 'temp/status', 'caf\u00e9/\u{1F600}', 'b/c/d', long, 'a', 'temp'];
+  let id = 0;
+  for (let round = 0; round < 3; round++) {
+    for (let k = 0; k < topics.length; k++) {
+      const topic = topics[k], qos = (k + round) % 2 as 0 | 1, retain = k % 3 === 0;
+      t.is(s.publish(topic, 'v' + k, qos, retain), 'sent', topic);
+      const w = drain(s);
+      t.is(w.length, 1);
+      const p = w[0];
+      const expected = [0x30 | (qos << 1) | (retain ? 1 : 0)];
+      const u = new Uint8Array(utf8Length(topic));
+      writeUtf8(u, 0, topic);
+      const tb = Array.prototype.slice.call(u) as number[];
+      const body = [tb.length >> 8, tb.length & 255].concat(tb);
+      if (qos) { id = (p[2 + body.length] << 8) | p[3 + body.length]; body.push(id >> 8, id & 255); }
+      body.push(0x76, 0x30 + k);
+      t.deepEqual(p, expected.concat(body.length < 128 ? [body.length] : [(body.length & 127) | 128, body.length >> 7]).concat(body), topic + ' QoS ' + qos);
+      if (qos) feed(s, puback(id), 1);
+    }
+  }
+  t.is(s.outboxCount(), 0);
+});
 
 test('session: QoS 0 publish online is written as is; offline it is NOT_CONNECTED', (t: Assert) => {
   const { s } = make();

@@ -73,6 +73,17 @@ both('session.qos1', function (p, n) {
     now++; session.receive(puback, 0, 4);
   }
 });
+// two topics in turn, both ways: remembered topics are neither checked nor converted again
+const TOPIC2 = 'dev/alloc/status';
+both('session.two0', function (p, n) {
+  for (let i = 0; i < n; i++) if (session.publish(i & 1 ? TOPIC2 : TOPIC, p, 0, false) !== 'sent') notSent++;
+});
+// IN16 on "dev/alloc/in", and the same on "dev/alloc/ix"
+const IN16B = IN16.slice(0);
+IN16B[15] = 120;
+xsCommand('session.in16two', function (arg) {
+  for (let i = 0, n = Number(arg); i < n; i++) { now++; session.receive(i & 1 ? IN16B : IN16, 0, IN16.length); }
+});
 xsCommand('session.in16', function (arg) {
   for (let i = 0, n = Number(arg); i < n; i++) { now++; session.receive(IN16, 0, IN16.length); }
 });
@@ -93,7 +104,7 @@ const client = new MqttClient({
 });
 client.onPublished = function () { acked++; };
 client.onError = function (e: MqttError) { errors++; lastError = e.code + ': ' + e.message; };
-client.subscribe('dev/alloc/in', 0, function () { received++; });
+client.subscribe('dev/alloc/+', 0, function () { received++; });
 
 xsCommand('device.connect', function () {
   client.connect();
@@ -120,6 +131,17 @@ both('device.qos1', function (p, n) {
     puback[2] = id >> 8; puback[3] = id & 255;
     s.deliver(puback, 0, 4);
   }
+});
+both('device.two0', function (p, n) {
+  const s = fakeSocket();
+  for (let i = 0; i < n; i++) {
+    if (client.publish(i & 1 ? TOPIC2 : TOPIC, p, 0) !== 'sent') notSent++;
+    s.sent();
+  }
+});
+xsCommand('device.in16two', function (arg) {
+  const s = fakeSocket();
+  for (let i = 0, n = Number(arg); i < n; i++) s.deliver(i & 1 ? IN16B : IN16, 0, IN16.length);
 });
 xsCommand('device.in16', function (arg) {
   const s = fakeSocket();
