@@ -72,6 +72,8 @@ const OPEN_IN = 5, DATA_IN = 6, CLOSE_IN = 7;
 const START = 1, END = 2;
 // topics whose handlers are remembered (as many as the decoder remembers topic strings)
 const MATCHES = 4;
+const NONE: Subscription[] = Object.freeze([]) as unknown as Subscription[]; // no handler matched
+const NO_WORK: unknown[] = Object.freeze([]) as unknown as unknown[]; // nothing deferred
 
 // Numeric options, passed to the session under the same name: (name, min, max) per entry.
 const MAX_SIZE = 268435460, MAX_MS = 2147483647;
@@ -214,9 +216,9 @@ export class MqttClient extends Session {
   private reason: string;         // the transport's reason, added to CONNECTION_LOST
   private thrown: unknown;
   private info: MessageInfo;
-  // the handlers for the last MATCHES topics dispatched, while the subscriptions stay the same
-  private mTopics: (string | null)[];
-  private mLists: Subscription[][];
+  // the handlers for the last MATCHES topics dispatched, while the subscriptions stay the same:
+  // topic, list, topic, list… in one array (on XS every array costs slots of its own)
+  private matched: (string | Subscription[] | null)[];
   private mNext: number;
   private mSubs: Subscription[] | null;
 
@@ -245,12 +247,11 @@ export class MqttClient extends Session {
     this.due = Infinity;
     const self = this;
     this.timerFn = function () { self.onTimer(); };
-    this.queue = [];
+    this.queue = NO_WORK;
     this.reason = '';
     this.thrown = NOTHING_THROWN;
     this.info = { qos: 0, retain: false, dup: false };
-    this.mTopics = [null, null, null, null];
-    this.mLists = [[], [], [], []];
+    this.matched = [null, NONE, null, NONE, null, NONE, null, NONE];
     this.mNext = 0;
     this.mSubs = null;
   }
@@ -344,7 +345,7 @@ export class MqttClient extends Session {
     try {
       const q = this.queue;
       if (q.length > 0) {
-        this.queue = [];
+        this.queue = NO_WORK;
         for (let i = 0; i < q.length; i += 3) {
           const kind = q[i] as number, gen = q[i + 1] as number, arg = q[i + 2];
           if (kind < OPEN_IN) this.report(kind, arg);
@@ -364,7 +365,7 @@ export class MqttClient extends Session {
     if (gen !== this.gen) return;
     if (this.busy || this.app > 0) {
       // a data chunk is valid only during the call
-      this.queue.push(kind, gen, kind === DATA_IN ? (arg as Uint8Array).slice(start, end) : arg);
+      this.later(kind, gen, kind === DATA_IN ? (arg as Uint8Array).slice(start, end) : arg);
       this.arm();
       return;
     }
@@ -395,7 +396,7 @@ export class MqttClient extends Session {
    *  and rethrown once the client is consistent again. */
   private report(kind: number, arg: unknown): void {
     if (this.app > 0) {
-      this.queue.push(kind, 0, arg);
+      this.later(kind, 0, arg);
       return;
     }
     try {
@@ -406,6 +407,12 @@ export class MqttClient extends Session {
     } catch (e) {
       if (this.thrown === NOTHING_THROWN) this.thrown = e;
     }
+  }
+
+  /** Queues work for the timer (the queue is made on first need: most clients never defer anything). */
+  private later(kind: number, gen: number, arg: unknown): void {
+    if (this.queue === NO_WORK) this.queue = [];
+    this.queue.push(kind, gen, arg);
   }
 
   private rethrow(): void {
@@ -428,7 +435,7 @@ export class MqttClient extends Session {
     } catch (e) {
       // reported like a transport that closed at once, after the session's current call
       this.t = null;
-      this.queue.push(CLOSE_IN, gen, e && (e as MqttError).message ? (e as MqttError).message : String(e));
+      this.later(CLOSE_IN, gen, e && (e as MqttError).message ? (e as MqttError).message : String(e));
     }
   }
 
@@ -462,20 +469,22 @@ export class MqttClient extends Session {
     info.qos = qos;
     info.retain = retain;
     info.dup = dup;
-    const subs = this.subs, ts = this.mTopics;
-    if (subs !== this.mSubs) { ts[0] = ts[1] = ts[2] = ts[3] = null; this.mSubs = subs; }
+    const subs = this.subs, mt = this.matched;
+    if (subs !== this.mSubs) { mt[0] = mt[2] = mt[4] = mt[6] = null; this.mSubs = subs; }
     let m = 0;
-    while (m < MATCHES && ts[m] !== topic) m++;
-    if (m === MATCHES) {
-      const found: Subscription[] = [];
-      for (let i = 0; i < subs.length; i++) if (subs[i].handler !== null && topicMatches(subs[i].filter, topic)) found.push(subs[i]);
+    while (m < 2 * MATCHES && mt[m] !== topic) m += 2;
+    if (m === 2 * MATCHES) {
+      let found: Subscription[] = NONE;
+      for (let i = 0; i < subs.length; i++) {
+        if (subs[i].handler !== null && topicMatches(subs[i].filter, topic)) { if (found === NONE) found = []; found.push(subs[i]); }
+      }
       m = this.mNext;
-      this.mNext = (m + 1) % MATCHES;
-      ts[m] = topic;
-      this.mLists[m] = found;
+      this.mNext = (m + 2) % (2 * MATCHES);
+      mt[m] = topic;
+      mt[m + 1] = found;
     }
     // A handler may (un)subscribe: the session then makes a new list, and this one stays as it was.
-    const list = this.mLists[m];
+    const list = mt[m + 1] as Subscription[];
     if (list.length === 0) {
       try { this.onMessage(topic, payload, info); } catch (e) { if (this.thrown === NOTHING_THROWN) this.thrown = e; }
     }

@@ -63,9 +63,9 @@ export class Decoder {
   private state: number;
   private mul: number;
   private got: number;   // body bytes of a split packet consumed so far
-  // the last TOPICS topics: their bytes (at i * TOPIC_MAX), lengths (-1: none), strings
+  // the last TOPICS topics: their strings, and in tbytes at i * (TOPIC_MAX + 1) each one's length
+  // (255: none) and bytes (lengths there, not in an array: an array element costs a slot on XS)
   private tbytes: Uint8Array;
-  private tlens: number[];
   private topics: string[];
   private tnext: number;
 
@@ -80,8 +80,8 @@ export class Decoder {
     this.result = DECODE_NEED_MORE;
     this.error = null;
     this.state = S_HEADER; this.mul = 1; this.got = 0;
-    this.tbytes = new Uint8Array(TOPICS * TOPIC_MAX);
-    this.tlens = [-1, -1, -1, -1];
+    this.tbytes = new Uint8Array(TOPICS * (TOPIC_MAX + 1));
+    for (let e = 0; e < TOPICS; e++) this.tbytes[e * (TOPIC_MAX + 1)] = 255;
     this.topics = ['', '', '', ''];
     this.tnext = 0;
   }
@@ -225,11 +225,11 @@ export class Decoder {
       this.payloadStart = te + q;
       this.payloadEnd = end;
       // a topic seen lately: its string again, nothing decoded
-      const c = this.tbytes, lens = this.tlens;
+      const c = this.tbytes;
       for (let e = 0; e < TOPICS; e++) {
-        if (lens[e] !== tl) continue;
+        const at = e * (TOPIC_MAX + 1) + 1;
+        if (c[at - 1] !== tl) continue;
         let k = 0;
-        const at = e * TOPIC_MAX;
         while (k < tl && c[at + k] === d[ts + k]) k++;
         if (k === tl) { this.topic = this.topics[e]; return; }
       }
@@ -239,11 +239,11 @@ export class Decoder {
       }
       this.topic = t;
       if (tl <= TOPIC_MAX) {
-        const e = this.tnext;
+        const e = this.tnext, at = e * (TOPIC_MAX + 1);
         this.tnext = (e + 1) % TOPICS;
-        lens[e] = tl;
         this.topics[e] = t;
-        c.set(d.subarray(ts, te), e * TOPIC_MAX);
+        c[at] = tl;
+        for (let k = 0; k < tl; k++) c[at + 1 + k] = d[ts + k];
       }
       return;
     }

@@ -69,7 +69,7 @@ export const HEALTHY_MS = 30000;
 const MAX_STORED = 60000;
 // activity bits since the last keepalive check
 const SENT_BIT = 1, RECV_BIT = 2;
-// The topics a client publishes to are remembered (TOPICS of them, each at most `tmax` bytes):
+// The topics a client publishes to are remembered (TOPICS of them, each at most `tmax` bytes, 48):
 // checked and encoded once, kept in the buffer, and copied (natively) into the transmit area
 // when the topic changes. Layout there: the payload always at p0 (so one view of the buffer
 // serves every topic and QoS), the packet id (QoS 1) right before it, the topic and its length
@@ -91,6 +91,12 @@ export interface Subscription { filter: string; qos: number; handler: unknown; i
 
 // A SUBSCRIBE (sub) or UNSUBSCRIBE awaiting its answer.
 interface Request { id: number; filters: string[]; sub: boolean }
+
+// The empty lists a session starts with, shared: the lists are replaced, never changed in place
+// (on XS each array costs slots of its own, so a client does not pay for lists it never uses).
+const NO_SUBS: Subscription[] = Object.freeze([]) as unknown as Subscription[];
+const NO_STRINGS: string[] = Object.freeze([]) as unknown as string[];
+const NO_REQUESTS: Request[] = Object.freeze([]) as unknown as Request[];
 
 function opt(v: number | undefined, d: number): number {
   return typeof v === 'number' && v === v ? v : d;
@@ -118,10 +124,10 @@ export abstract class Session {
   private openTimeout: number;
   private rMin: number; private rMax: number; private rJitter: number;
   private rand: () => number;
-  // the publish topics remembered: strings, UTF-8 lengths (their bytes at pstore + i * tmax),
-  // the next slot to reuse, and which one (and which QoS) sits in the transmit area (-1: none)
+  // the publish topics remembered: their strings, and in the buffer at pstore + i * (tmax + 1)
+  // each one's UTF-8 length and bytes; the next slot to reuse; which one (and which QoS) sits in
+  // the transmit area (-1: none). Lengths in the buffer: an array element costs a slot on XS.
   private ptopics: (string | null)[];
-  private ptls: number[];
   private pnext: number;
   private placed: number;
   private tmax: number; private p0: number; private pstore: number;
@@ -165,15 +171,14 @@ export abstract class Session {
     if (tx < 16) throw new MqttError(INVALID_ARGUMENT, 'the transmit buffer must hold at least 16 bytes');
     // topics up to 48 bytes (fewer in a small transmit area) are remembered; longer ones are
     // encoded on every publish
-    const tmax = tx >= 256 ? 48 : tx >> 2;
-    const mem = this.mem = new Uint8Array(tx + rx + obSize + clen + TOPICS * tmax);
+    const tmax = tx >= 192 ? 48 : tx >> 2;
+    const mem = this.mem = new Uint8Array(tx + rx + obSize + clen + TOPICS * (tmax + 1));
     this.txLen = tx;
     this.tmax = tmax;
     this.p0 = 9 + tmax;
     this.pstore = tx + rx + obSize + clen;
     this.pv = tx - this.p0 >= 8 ? mem.subarray(this.p0, tx) : null;
     this.ptopics = [null, null, null, null];
-    this.ptls = [0, 0, 0, 0];
     this.pnext = 0;
     this.placed = -1;
     this.rx = new Decoder(mem.subarray(tx, tx + rx));
@@ -190,11 +195,11 @@ export abstract class Session {
     this.state = IDLE;
     this.lastPacketId = 0;
     this.stats = { sent: 0, acked: 0, queued: 0, dropped: 0, received: 0, reconnects: 0, oversize: 0 };
-    this.subs = [];
+    this.subs = NO_SUBS;
     this.deadline = Infinity;
     this.attempt = 0; this.upAt = 0; this.io = 0; this.pinged = false;
     this.nextId = 1; this.linkNo = 0;
-    this.unsubs = []; this.reqs = [];
+    this.unsubs = NO_STRINGS; this.reqs = NO_REQUESTS;
   }
 
   /** QoS 1 messages stored: in flight (written, awaiting PUBACK) plus queued. */
@@ -250,7 +255,7 @@ export abstract class Session {
     // requests die with their link: subscriptions are sent again, unsubscriptions told again
     for (let i = 0; i < this.subs.length; i++) if (this.subs[i].id > 0) this.subs[i].id = -1;
     for (let i = 0; i < this.reqs.length; i++) if (!this.reqs[i].sub) this.unsubs = this.unsubs.concat(this.reqs[i].filters);
-    this.reqs = [];
+    this.reqs = NO_REQUESTS;
     this.state = state;
     this.deadline = Infinity;
     if (state === WAITING) {
@@ -345,10 +350,9 @@ export abstract class Session {
       e = this.remember(topic);
       if (e < 0) return this.publishSlow(topic, payload, qos, retain === true);
     }
-    const mem = this.mem, tl = this.ptls[e], p0 = this.p0, at = p0 - qos * 2 - tl;
+    const mem = this.mem, from = this.pstore + e * (this.tmax + 1), tl = mem[from], p0 = this.p0, at = p0 - qos * 2 - tl;
     if (this.placed !== e * 2 + qos) {
-      const from = this.pstore + e * this.tmax;
-      mem.copyWithin(at, from, from + tl);
+      mem.copyWithin(at, from + 1, from + 1 + tl);
       mem[at - 2] = tl >> 8;
       mem[at - 1] = tl & 255;
       this.placed = e * 2 + qos;
@@ -428,9 +432,10 @@ export abstract class Session {
     const e = this.pnext;
     this.pnext = (e + 1) % TOPICS;
     if (this.placed >> 1 === e) this.placed = -1;
-    writeUtf8(this.mem, this.pstore + e * this.tmax, topic);
+    const at = this.pstore + e * (this.tmax + 1);
+    this.mem[at] = tl;
+    writeUtf8(this.mem, at + 1, topic);
     this.ptopics[e] = topic;
-    this.ptls[e] = tl;
     return e;
   }
 
@@ -535,7 +540,7 @@ export abstract class Session {
       const part = filters.slice(i, j), id = this.allocId();
       this.placed = -1; // the transmit area is overwritten
       const end = encodeFilters(this.mem, 0, id, part, sub ? qos : null);
-      this.reqs.push({ id: id, filters: part, sub: sub });
+      this.reqs = this.reqs.concat([{ id: id, filters: part, sub: sub }]);
       if (sub) for (let k = 0; k < part.length; k++) this.subOf(part[k]).id = id;
       this.io |= SENT_BIT;
       this._write(this.mem, 0, end);
@@ -652,7 +657,7 @@ export abstract class Session {
       if (subs[i].id < 0) again.push(subs[i].filter);
     }
     const unsubs = this.unsubs;
-    this.unsubs = [];
+    this.unsubs = NO_STRINGS;
     if (sp && unsubs.length > 0) this.request(unsubs, false);
     if (again.length > 0) this.request(again, true);
     if (link !== this.linkNo) return;
