@@ -156,10 +156,12 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   let pinged: boolean | undefined; // a PINGREQ is out and nothing has arrived since
   let sentAt: number, heardAt: number; // set by the CONNECT written and the CONNACK read
   let lastId = 0;
-  // The outbox: encoded QoS 1 PUBLISHes in order, with their ids. The first `inflight` were
-  // written on this link and await PUBACK; the rest wait for room in the window or for a link.
-  const outbox: string[] = [], outboxIds: number[] = [];
-  let outboxBytes = 0, inflight = 0;
+  // The outbox: encoded QoS 1 PUBLISHes back to back, in order, in one array taken at start-up,
+  // so a full outbox or a long backlog costs no more memory than an empty one (on Espruino a
+  // string per message would cost several variables each). ob[0..sent) was written on this link
+  // and awaits PUBACK (`inflight` packets); ob[sent..used) waits for room in the window or a link.
+  const ob = new Uint8Array(outboxMax);
+  let used = 0, sent = 0, inflight = 0;
   // Subscriptions, as parallel lists: filter, QoS.
   const filters: string[] = [], filterQos: number[] = [];
 
@@ -188,10 +190,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       send(pkt);
       return SENT;
     }
-    if (outboxBytes + pkt.length > outboxMax) return QUEUE_FULL;
-    outbox.push(pkt);
-    outboxIds.push(pid);
-    outboxBytes += pkt.length;
+    if (used + pkt.length > outboxMax) return QUEUE_FULL;
+    for (let i = 0; i < pkt.length; i++) ob[used++] = pkt.charCodeAt(i);
     const before = inflight;
     flush();
     return inflight > before ? SENT : QUEUED;
@@ -228,8 +228,50 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   /** 1..65535, never one still in the outbox. */
   function nextId(): number {
     do lastId = lastId % 65535 + 1;
-    while (outboxIds.indexOf(lastId) >= 0);
+    while (find(lastId, used) >= 0);
     return lastId;
+  }
+
+  // ---- the outbox, walked packet by packet (it holds tens of packets, not thousands) ----------
+  /** The length of the stored packet at p (fixed header included); its body starts at `body`. */
+  let body = 0;
+  function size(p: number): number {
+    let n = 0, m = 1, b: number;
+    body = p + 1;
+    do {
+      b = ob[body++];
+      n += (b & 127) * m;
+      m *= 128;
+    } while (b & 128);
+    return body - p + n;
+  }
+
+  /** The offset of the stored packet with this id in ob[0..end), or -1. */
+  function find(pid: number, end: number): number {
+    for (let p = 0, n: number; p < end; p += n) {
+      n = size(p);
+      const at = body + 2 + (ob[body] << 8 | ob[body + 1]);
+      if ((ob[at] << 8 | ob[at + 1]) === pid) return p;
+    }
+    return -1;
+  }
+
+  /** Removes the stored packet at p (moving the later ones down). */
+  function remove(p: number): void {
+    const n = size(p);
+    for (let i = p; i < used - n; i++) ob[i] = ob[i + n];
+    used -= n;
+    if (p < sent) {
+      sent -= n;
+      inflight--;
+    }
+  }
+
+  /** ob[p..p+n) as a byte string, for the transport. */
+  function bytes(p: number, n: number): string {
+    let s = '';
+    while (n--) s += chr(ob[p++]);
+    return s;
   }
 
   function open(): void {
@@ -255,7 +297,12 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
 
   /** Writes queued QoS 1 PUBLISHes while the in-flight window has room. */
   function flush(): void {
-    while (state === CONNECTED && inflight < inflightMax && inflight < outbox.length) send(outbox[inflight++]);
+    while (state === CONNECTED && inflight < inflightMax && sent < used) {
+      const n = size(sent);
+      send(bytes(sent, n));
+      sent += n;
+      inflight++;
+    }
   }
 
   function setTimer(ms: number): void {
@@ -291,8 +338,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
     skipping = 0;
     pinged = false;
     // What was in flight goes out again, first and with DUP, on the next link.
-    for (let i = 0; i < inflight; i++) outbox[i] = chr(outbox[i].charCodeAt(0) | 8) + outbox[i].slice(1);
-    inflight = 0;
+    for (let p = 0; p < sent; p += size(p)) ob[p] |= 8;
+    sent = inflight = 0;
     if (old) old.end();
     if (wanted) {
       state = WAITING;
@@ -371,12 +418,9 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       setTimer(half);
       self.onConnect((s.charCodeAt(i) & 1) === 1);
     } else if (type === 4) {
-      const at = outboxIds.indexOf(two);
-      if (at >= 0 && at < inflight) {
-        outboxBytes -= outbox[at].length;
-        outbox.splice(at, 1);
-        outboxIds.splice(at, 1);
-        inflight--;
+      const at = find(two, sent);
+      if (at >= 0) {
+        remove(at);
         flush();
       }
     } else if (type === 9) {
