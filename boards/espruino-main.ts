@@ -70,12 +70,8 @@ function readDs18b20(): number {
   if (!bus.reset()) throw 'DS18B20 not present';
   bus.write([SKIP_ROM, READ_SCRATCHPAD]);
   const pad = bus.read(9) as number[];
-  convert();
+  if (bus.reset()) bus.write([SKIP_ROM, CONVERT_T]); // the next conversion
   return scratchpadCelsius(pad as unknown as Uint8Array);
-}
-
-function convert(): void {
-  if (bus.reset()) bus.write([SKIP_ROM, CONVERT_T]);
 }
 
 function start(wifiError?: unknown): void {
@@ -101,7 +97,8 @@ export function runEspruinoBoard(board: BoardDefinition, pin: EspruinoPin): void
   const at = cfg.broker.lastIndexOf('@');
   where = at < 0 ? cfg.broker : cfg.broker.slice(0, cfg.broker.indexOf('//') + 2) + cfg.broker.slice(at + 1);
   bus = new OneWire(pin);
-  convert(); // so the first reading is a real one, not the power-on 85 degrees
+  // a first conversion, so the first reading is a real one, not the power-on 85 degrees
+  if (bus.reset()) bus.write([SKIP_ROM, CONVERT_T]);
   if (!cfg.ssid) start();
   // Wi-Fi reconnects by itself after a drop; the MQTT client retries on its own backoff.
   else require('Wifi').connect(cfg.ssid, { password: cfg.password }, start);

@@ -106,11 +106,12 @@ function validTopic(t: string, filter?: number): boolean {
 function config(options: LiteOptions): [string, number, number, string, number, number, number, number, number] {
   // mqtt[s]://[user[:password]@]host[:port][/path]: split at '/', the host after the last '@'
   let user: string | undefined, pass: string | undefined;
+  const bad = 'INVALID_ARGUMENT'; // a local: one copy of the text, and gone when config() returns
   const parts = ('' + options.url).split('/');
   const secure = parts[0] === 'mqtts:' ? 1 : 0;
   const auth = (parts[2] || '').split('@'), hostPort = (auth.pop() as string).split(':');
   const host = hostPort[0];
-  if (!secure && parts[0] !== 'mqtt:' || parts[1] || !host || hostPort.length > 2) throw new MqttError('INVALID_ARGUMENT', 'invalid url');
+  if (!secure && parts[0] !== 'mqtt:' || parts[1] || !host || hostPort.length > 2) throw new MqttError(bad, 'invalid url');
   if (auth.length) {
     const cred = auth.join('@').split(':');
     user = decodeURIComponent(cred.shift() as string);
@@ -118,7 +119,7 @@ function config(options: LiteOptions): [string, number, number, string, number, 
   }
   if (options.username != null) user = options.username;
   if (options.password != null) pass = options.password;
-  if (pass != null && user == null) throw new MqttError('INVALID_ARGUMENT', 'a password needs a username');
+  if (pass != null && user == null) throw new MqttError(bad, 'a password needs a username');
   // Each number: unset → default; else a whole number in its range, or INVALID_ARGUMENT.
   // A stored message's body length has two bytes (see the outbox), so the transmit buffer is at
   // most 65 535; stored messages take 8 bytes or more, so at most 65 534 fit in 524 272: then
@@ -128,11 +129,11 @@ function config(options: LiteOptions): [string, number, number, string, number, 
     options.outboxSize, 4096, 0, 524272, options.maxInflight, 8, 1, 65535] as Array<number | string | undefined>;
   for (let i = 0; i < n.length; i += 4) {
     const v = n[i] === undefined ? n[i + 1] as number : +(n[i] as number);
-    if (!(v >= (n[i + 2] as number) && v <= (n[i + 3] as number) && v % 1 === 0)) throw new MqttError('INVALID_ARGUMENT', 'invalid option ' + i / 4);
+    if (!(v >= (n[i + 2] as number) && v <= (n[i + 3] as number) && v % 1 === 0)) throw new MqttError(bad, 'invalid option ' + i / 4);
     n[i] = v;
   }
   const w = options.will, keepalive = n[4] as number;
-  if (w && !validTopic(w.topic)) throw new MqttError('INVALID_ARGUMENT', 'invalid will topic');
+  if (w && !validTopic(w.topic)) throw new MqttError(bad, 'invalid will topic');
   // The chip's id keeps two devices apart, the random part two clients on one device (Espruino's
   // Math.random repeats its sequence on every boot, so alone it would repeat across devices).
   const id = options.clientId || 'mqtt-' + (options.platform.deviceId ? options.platform.deviceId() : '') + Math.random().toString(16).slice(2, 8);
@@ -393,7 +394,7 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   // are known, the body when it is in: what makes it invalid MQTT (3, and 5..7 for the topic),
   // then what is valid but wrong for this client or not now (4). A fault closes the link.
   function receive(d: string): void {
-    const mine = link;
+    const mine = link, malformed = 'PACKET_MALFORMED', protocol = 'PROTOCOL_ERROR'; // locals: gone after the call
     pinged = 0;
     heard = 1;
     const n = Math.min(skipping, d.length);
@@ -407,18 +408,18 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       // types 0 and 15, flags other than MQTT 3.1.1 fixes (PUBLISH: not QoS 3; PUBREL 2; else 0)
       const client = 0x5502 >> ty & 1;
       if (client || !(ty % 15) || (ty === 3 ? (fl & 6) === 6 : fl !== (ty === 6 ? 2 : 0))) {
-        return drop(client ? 'PROTOCOL_ERROR' : 'PACKET_MALFORMED', words(0, s, 1, ty, fl, 0, state));
+        return drop(client ? protocol : malformed, words(0, s, 1, ty, fl, 0, state));
       }
       let i = 1, mul = 1, rl = 0, b = 0;
       do {
-        if (i > 4) return drop('PACKET_MALFORMED', words(1, s, 1, ty, fl, 0, state));
+        if (i > 4) return drop(malformed, words(1, s, 1, ty, fl, 0, state));
         if (i >= s.length) return;
         b = s.charCodeAt(i++);
         rl += (b & 127) * mul;
         mul *= 128;
       } while (b & 128);
       // PINGRESP 0, SUBACK 3 (one filter per SUBSCRIBE), PUBLISH at least a topic length, the rest 2
-      if (ty === 3 ? rl < 2 : rl !== (ty === 13 ? 0 : ty === 9 ? 3 : 2)) return drop('PACKET_MALFORMED', words(2, s, i, ty, fl, rl, state));
+      if (ty === 3 ? rl < 2 : rl !== (ty === 13 ? 0 : ty === 9 ? 3 : 2)) return drop(malformed, words(2, s, i, ty, fl, rl, state));
       // So only a PUBLISH can be larger than receiveMax (at least 16). It is reported now, handled
       // once receiveMax bytes of it are here (enough for its topic and id, to acknowledge it), and
       // the rest is dropped as it arrives: memory stays bounded.
@@ -463,11 +464,11 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       // First what makes the bytes invalid MQTT: CONNACK flags, a SUBACK code, a PUBLISH's topic and id ...
       if (bad || (ty === 2 ? s.charCodeAt(i) > 1 : ty === 9 ? (b = s.charCodeAt(i + 2)) > 2 && b !== 128 :
         ty === 3 && (!two || p > end || qos && p <= s.length && !(s.charCodeAt(idAt) << 8 | s.charCodeAt(idAt + 1))))) {
-        return drop('PACKET_MALFORMED', words(bad ? 4 + bad : 3, s, i, ty, fl, rl, state));
+        return drop(malformed, words(bad ? 4 + bad : 3, s, i, ty, fl, rl, state));
       }
       // ... then what is valid MQTT but wrong for this client, or not now
       if ((ty === 2 ? state === CONNECTED : state !== CONNECTED) || ty === 3 && qos > 1 ||
-        ty > 4 && ty < 8 || ty === 2 && s.charCodeAt(i + 1) > 5) return drop('PROTOCOL_ERROR', words(4, s, i, ty, fl, rl, state));
+        ty > 4 && ty < 8 || ty === 2 && s.charCodeAt(i + 1) > 5) return drop(protocol, words(4, s, i, ty, fl, rl, state));
       if (ty === 3) {
         // An oversize QoS 1 message is acknowledged too, or the broker's window for us fills up
         // (unless even its topic did not fit: then the id is not here).
