@@ -89,3 +89,24 @@ test('espruino: a forbidden construct in the sources fails the upload-file check
   const what = findForbidden(r.code).map((f) => f.what).sort();
   t.deepEqual(what, ['Array.from', 'Map']);
 });
+
+// A REPL upload reads byte 0x04 as the end of input (Linux Espruino exits on it), and a raw NUL or
+// tab is no better: every byte the build writes is printable ASCII or a newline.
+test('espruino: every byte of dist/espruino/* is plain ASCII (printable or newline)', (t) => {
+  for (const f of fs.readdirSync(distEspruino)) {
+    const bytes = fs.readFileSync(path.join(distEspruino, f));
+    const bad: string[] = [];
+    for (let i = 0; i < bytes.length && bad.length < 5; i++) {
+      const b = bytes[i];
+      if (b !== 10 && (b < 0x20 || b > 0x7e)) bad.push('0x' + b.toString(16) + ' at ' + i);
+    }
+    t.deepEqual(bad, [], f);
+  }
+});
+
+test('espruino: the ASCII check catches the bytes terser used to write', async (t) => {
+  // '\x04' in a string, as LiteClient once had it; the build's toEs5 must escape it
+  const r = await toEs5('(globalThis as any).x = "\\x00\\x04MQTT\\x04\\u00ff";');
+  t.false(/[^\n\x20-\x7e]/.test(r.code), JSON.stringify(r.code));
+  t.true(r.code.indexOf('\\x04') >= 0 || r.code.indexOf('\\u0004') >= 0, r.code);
+});
