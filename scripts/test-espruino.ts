@@ -253,6 +253,29 @@ async function wrongPassword(dist: string, broker: MosquittoBroker, work: string
   }
 }
 
+/**
+ * client.min.js and a program of one's own, in Storage as .bootcde (README's way for a program of
+ * one's own): it connects, subscribes, publishes at QoS 1 and gets its message back.
+ */
+async function libraryRun(dist: string, broker: MosquittoBroker, work: string): Promise<void> {
+  const lib = fs.readFileSync(path.join(dist, 'client.min.js'), 'latin1');
+  const program = 'var c=new MQTT.LiteClient({url:"mqtt://' + USER + ':' + PASSWORD + '@127.0.0.1:' + broker.port + '",' +
+    'clientId:"esp-lib-' + process.pid + '",outboxSize:512,platform:MQTT.createEspruinoPlatform()});\n' +
+    'c.onConnect=function(){c.subscribe("lab/+",1);print("PUB "+c.publish("lab/x","hi",1))};\n' +
+    'c.onMessage=function(t,p,i){print("MSG "+t+"="+p+" qos"+i.qos)};\n' +
+    'c.onError=function(e){print("mqtt: "+e.code)};\nc.connect();\n';
+  const e = new Espruino(bin as string, path.join(work, 'library'));
+  try {
+    await prepare(e, lib + '\n' + program);
+    await e.start();
+    await e.waitFor(/MSG lab\/x=hi qos1/, 10000, 'the message back');
+    check(/PUB sent/.test(e.output), 'client.min.js and a program in Storage: publish sent, its message back at QoS 1');
+    note('client.min.js + a 400-byte program, from Storage, connected', await e.usage(PROBE));
+  } finally {
+    await e.stop();
+  }
+}
+
 /** Sends `text` as typed at the console (what the espruino CLI does without --storage). */
 async function ramRun(name: string, text: string, work: string): Promise<string> {
   const e = new Espruino(bin as string, path.join(work, 'ram-' + name));
@@ -264,7 +287,7 @@ async function ramRun(name: string, text: string, work: string): Promise<string>
     await e.send(text + '\n');
     await sleep(3000);
     const out = lines(e, from).filter((l) => !/^[:=]/.test(l) && l.length < 300);
-    const said = out.filter((l) => /MEMORY|Error|mqtt:|sent|queued|UPLOAD/.test(l)).slice(0, 4);
+    const said = out.filter((l) => /OUT OF MEMORY|Error|^mqtt:|sent$|queued$/.test(l)).slice(0, 3);
     let usage = -1;
     try { usage = await e.usage(PROBE); } catch (err) { /* it may not answer any more */ }
     return said.join(' | ') + (usage >= 0 ? ' (then ' + usage + ' variables in use)' : '');
@@ -282,16 +305,19 @@ async function main(): Promise<void> {
   try {
     await storageRun(dist, broker, work);
     await unreachableRun(dist, work);
+    await libraryRun(dist, broker, work);
     await wrongPassword(dist, broker, work);
     const ram = await ramRun('esp8266', withConfig(fs.readFileSync(path.join(dist, 'esp8266.js'), 'latin1'),
       { broker: 'mqtt://' + USER + ':' + PASSWORD + '@127.0.0.1:' + broker.port, interval: INTERVAL, qos: 1 }), work);
     console.log('       esp8266.js as a plain script: ' + ram);
+    check(/OUT OF MEMORY/.test(ram), 'esp8266.js sent as a plain script (RAM) runs out of memory, as README and the build say');
     const lib = fs.readFileSync(path.join(dist, 'client.min.js'), 'latin1');
     const user = 'var c=new MQTT.LiteClient({url:"mqtt://' + USER + ':' + PASSWORD + '@127.0.0.1:' + broker.port + '",' +
       'platform:MQTT.createEspruinoPlatform()});c.onConnect=function(){print("mqtt: connected",c.publish("lab/x","hi",1))};' +
       'c.onError=function(e){print("mqtt: "+e.code)};c.connect();';
     const lib1 = await ramRun('client', lib + '\n' + user, work);
     console.log('       client.min.js + a 300-byte program as a plain script: ' + lib1);
+    check(/OUT OF MEMORY/.test(lib1), 'client.min.js sent as a plain script runs out of memory too, as README says');
   } finally {
     await broker.close();
     fs.rmSync(work, { recursive: true, force: true });

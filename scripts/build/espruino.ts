@@ -162,7 +162,8 @@ export const ESPRUINO_BOARDS: EspruinoBoard[] = [
 
 /** The config object at the top of every upload file; users edit it before uploading. */
 export const CONFIG_PRELUDE =
-  '// mcu-mqtt temperature sensor. Edit, then upload (see README "Flash a board").\n' +
+  '// mcu-mqtt temperature sensor. Edit, then upload to Storage (see README "Flash a board"):\n' +
+  '// npx espruino ... --storage .bootcde:thisfile.js. Sent as a plain script it does not fit an ESP8266.\n' +
   'var MQTT_CONFIG={ssid:"",password:"",broker:"",topic:"temp",' +
   'statusTopic:"temp/status",interval:10000,qos:1};\n';
 
@@ -218,5 +219,7 @@ export async function buildEspruino(log: (s: string) => void): Promise<EspruinoS
     for (const f of bad) log('  FORBIDDEN in ' + b.chip + '.js: ' + f.what + ' near ' + JSON.stringify(f.context));
     log('espruino: dist/espruino/' + b.chip + '.js ' + files[b.chip] + ' B (client, app, platform, DS18B20, board, config)');
   }
+  log('espruino: upload to Storage (espruino --storage .bootcde:dist/espruino/<chip>.js; for client.min.js, with your program after it):');
+  log('  sent as a plain script (RAM) neither fits an ESP8266 (1 700 variables): OUT OF MEMORY, measured by npm run test:espruino');
   return { client: client.code.length, clientApp: clientApp.code.length, files: files };
 }
