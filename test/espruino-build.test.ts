@@ -6,7 +6,7 @@ import path from 'node:path';
 import { ensureEspruinoBuild } from './helpers/espruino-sim.js';
 import { root, distEspruino } from '../scripts/build/paths.js';
 import { findForbidden, parseEs5 } from '../scripts/build/es5-check.js';
-import { CLIENT_APP_BUDGET, CLIENT_BUDGET } from '../scripts/build/budget.js';
+import { CLIENT_APP_BUDGET, CLIENT_APP_CEILING, CLIENT_BUDGET, CLIENT_CEILING } from '../scripts/build/budget.js';
 import { CLIENT_APP_ENTRY, ESPRUINO_BOARDS, toEs5 } from '../scripts/build/espruino.js';
 
 test.before(() => {
@@ -42,21 +42,21 @@ test('espruino: client.min.js parses as ES5 and has no construct Espruino lacks'
 
 // The budget (scripts/build/budget.ts): issue 4's 5120 B for the client alone (LiteClient and the
 // Espruino adapter, what a user needs in their own firmware) and 7168 B with the temperature app,
-// raised to today's sizes after issues 11 and 12 (see there). History (client alone / client + app):
+// missed since issues 11 and 12 (see there); these tests hold today's ceiling so growth is caught. History (client alone / client + app):
 // the core MqttClient built for Espruino, 40 660 / 42 768, then 25 960 / 27 989 after stripping
 // messages and mangling names; the lite client (src/lite/client.ts) 8 240 / 10 267 as a class,
 // 5 072 / 7 105 as one closure with the cuts listed at the top of that file; 6 278 / 8 221 with
 // issue 12's checks and issue 11's memory work (656 of 1 700 variables on the chip, was 866).
-test('espruino: the client alone is within the ' + CLIENT_BUDGET + ' B budget', (t) => {
+test('espruino: the client alone is within today\'s ' + CLIENT_CEILING + ' B ceiling (target ' + CLIENT_BUDGET + ' B)', (t) => {
   const size = fs.statSync(path.join(distEspruino, 'client.min.js')).size;
-  t.log('client alone: ' + size + ' B minified (budget ' + CLIENT_BUDGET + ' B)');
-  t.true(size <= CLIENT_BUDGET, 'client alone is ' + size + ' B');
+  t.log('client alone: ' + size + ' B minified (target ' + CLIENT_BUDGET + ' B, ceiling ' + CLIENT_CEILING + ' B)');
+  t.true(size <= CLIENT_CEILING, 'client alone is ' + size + ' B');
 });
 
-test('espruino: client + app is within the ' + CLIENT_APP_BUDGET + ' B budget', async (t) => {
+test('espruino: client + app is within today\'s ' + CLIENT_APP_CEILING + ' B ceiling (target ' + CLIENT_APP_BUDGET + ' B)', async (t) => {
   const r = await toEs5(CLIENT_APP_ENTRY);
-  t.log('client + app: ' + r.code.length + ' B minified (budget ' + CLIENT_APP_BUDGET + ' B)');
-  t.true(r.code.length <= CLIENT_APP_BUDGET, 'client + app is ' + r.code.length + ' B');
+  t.log('client + app: ' + r.code.length + ' B minified (target ' + CLIENT_APP_BUDGET + ' B, ceiling ' + CLIENT_APP_CEILING + ' B)');
+  t.true(r.code.length <= CLIENT_APP_CEILING, 'client + app is ' + r.code.length + ' B');
 });
 
 // README tells ESP8266 users to upload with --storage .bootcde: the file must fit the Storage area
