@@ -1021,7 +1021,7 @@ test('lite: publish from onClose is queued and goes out on the next link', (t) =
 
 // ---- issue 12: one behaviour for both clients (docs/CONTRACTS.md, its last section) ----
 
-/** Connects and answers CONNACK 0, then runs `ms` (answering pings) and feeds `bad`; returns the link. */
+/** Opens the client's latest link, answers CONNACK 0 and feeds `bad`; returns the link. */
 function acceptThenFail(r: Rig, bad: string): ScriptedLiteLink {
   const l = r.p.last();
   l.open();
@@ -1101,8 +1101,8 @@ test('lite (issue 12.2): onConnect runs before the outbox is flushed, so a statu
     r.c.publish('st', 'online', 1, true);
   };
   r.c.publish('temp', '1', 1);
-  let l = r.p.links.length ? r.p.last() : null;
   r.c.connect();
+  let l: ScriptedLiteLink;
   for (let i = 0; i < 5; i++) {
     l = r.p.last();
     l.open();
@@ -1285,4 +1285,13 @@ test('lite: platform.connect() throwing at once (Espruino: "Unable to create soc
   l.open();
   l.feed(connack(0));
   t.true(r.c.connected);
+});
+
+test('lite: subscribe ignores a third argument (MqttClient takes a handler there): it subscribes', (t) => {
+  const r = rig(t);
+  const l = online(r);
+  t.is((r.c.subscribe as (f: string, q: number, h: unknown) => string)('a/b', 1, () => {}), 'sent');
+  t.deepEqual(shows(l), ['subscribe a/b q1']);
+  l.drop('cut');
+  t.deepEqual(shows(reconnect(r)).slice(1), ['subscribe a/b q1'], 'and remembers it');
 });

@@ -263,19 +263,22 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
     return inflight > before ? 'sent' : 'queued';
   };
 
-  /** subscribe(filter, qos), and with `off` unsubscribe(filter). Filters are remembered for every connect. */
-  function sub(filter: string, qos?: number, off?: number): LiteResult {
+  /**
+   * subscribe(filter, qos) itself (any further argument, such as MqttClient's handler, is ignored),
+   * and with qos -1 unsubscribe(filter). Filters are remembered for every connect.
+   */
+  function sub(filter: string, qos?: number): LiteResult {
     if (!validTopic(filter, 1)) return 'TOPIC_INVALID';
     const e = str(filter) + chr(qos ? 1 : 0);
     for (let i = filters.length; i--;) if (filters[i].slice(2, -1) === filter) filters.splice(i, 1);
-    if (!off) filters.push(e);
+    if (qos !== -1) filters.push(e);
     // offline: nothing to send; the next (clean) session gets what `filters` holds
     if (state !== CONNECTED) return 'queued';
-    send(off ? packet(162, nextId() + str(filter)) : packet(130, nextId() + e));
+    send(qos === -1 ? packet(162, nextId() + str(filter)) : packet(130, nextId() + e));
     return 'sent';
   }
   self.subscribe = sub;
-  self.unsubscribe = function (filter) { return sub(filter, 0, 1); };
+  self.unsubscribe = function (filter) { return sub(filter, -1); };
 
   // ---- the outbox ----------------------------------------------------------------------------
   /** A new packet id, 1..65535 and never one still in the outbox, as its two bytes. */
