@@ -8,5 +8,7 @@ declare const D4: EspruinoPin;
 runEspruinoBoard({
   name: 'espruino-esp8266', sensor: 'DS18B20 on GPIO4 (NodeMCU D2)', oneWirePin: 4,
   receiveBufferSize: ESP8266_BUFFERS.receiveBufferSize, transmitBufferSize: ESP8266_BUFFERS.transmitBufferSize,
-  outboxSize: ESP8266_BUFFERS.outboxSize, maxInflight: ESP8266_BUFFERS.maxInflight,
+  // Espruino takes the outbox once, at start-up (LiteClient): 512 bytes are ~45 of the 1 700
+  // variables and hold ~34 readings (5 minutes at the default interval) while the broker is away.
+  outboxSize: 512, maxInflight: ESP8266_BUFFERS.maxInflight,
 }, D4);

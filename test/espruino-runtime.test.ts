@@ -4,9 +4,10 @@
 // field read from the config, an engine method renamed), so this checks what a user would see.
 import test from 'ava';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import { startAedes, type AedesBroker } from './helpers/brokers.js';
+import { freePort, startAedes, type AedesBroker } from './helpers/brokers.js';
 import { waitFor } from './helpers/wait.js';
 import { ensureEspruinoBuild, runEspruinoFile, withConfig, type EspruinoSim } from './helpers/espruino-sim.js';
 import { distEspruino } from '../scripts/build/paths.js';
@@ -168,4 +169,91 @@ test('the simulated Espruino lacks what Espruino lacks, and reports what the fil
   const probe = runEspruinoFile('if (typeof Symbol !== "undefined" || typeof Set !== "undefined" || typeof TextEncoder !== "undefined" || Array.from) throw "has ES2015";');
   probe.stop();
   t.deepEqual(probe.errors, []);
+});
+
+// ---- the simulator behaves like the real Espruino 2v29 (see test/helpers/espruino-sim.ts) ----
+
+test.serial('sim like Espruino: net.connect() to a port nothing listens on throws at once, an InternalError that is not an Error', async (t) => {
+  const port = await freePort();
+  const sim = runEspruinoFile(`
+    try { require('net').connect({ host: '127.0.0.1', port: ${port} }, function () { console.log('OPEN'); }); console.log('NO THROW'); }
+    catch (e) { console.log('THREW ' + e.type + ': ' + e.message + ' ' + (e instanceof Error)); }`);
+  t.teardown(() => sim.stop());
+  t.deepEqual(sim.logs, ['ERROR: Connect failed (err 111)', 'THREW InternalError: Unable to create socket false']);
+  t.deepEqual(sim.sockets.length, 0);
+});
+
+test.serial('sim like Espruino: the connect callback and the listeners run with this = the socket; close passes a boolean, after end', async (t) => {
+  const broker = await startAedes();
+  const sim = runEspruinoFile(`
+    var s = require('net').connect({ host: '127.0.0.1', port: ${broker.port} }, function (a) {
+      console.log('open this=' + (this === s) + ' arg=' + (a === s));
+      s.write('\\x10\\x0c\\x00\\x04MQTT\\x04\\x02\\x00\\x3c\\x00\\x00');
+    });
+    s.on('data', function (d) { console.log('data this=' + (this === s) + ' ' + d.length); s.end(); });
+    s.on('end', function () { console.log('end this=' + (this === s) + ' args=' + arguments.length); });
+    s.on('close', function (e) { console.log('close this=' + (this === s) + ' ' + typeof e + ' ' + e); });`);
+  t.teardown(async () => { sim.stop(); await broker.close(); });
+  await waitFor(() => sim.logs.some((l) => l.indexOf('close') === 0), 5000, 'the close event');
+  t.deepEqual(sim.logs, ['open this=true arg=true', 'data this=true 4', 'end this=true args=0', 'close this=true boolean false']);
+  t.deepEqual(sim.errors, []);
+});
+
+test.serial('sim like Espruino: a socket error passes {code, message}, then close passes true', async (t) => {
+  // a server that resets the connection while the client still has data queued
+  const server = net.createServer((c) => { c.resetAndDestroy(); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const port = (server.address() as net.AddressInfo).port;
+  const sim = runEspruinoFile(`
+    var s = require('net').connect({ host: '127.0.0.1', port: ${port} }, function () { s.write('x'); });
+    s.on('error', function (e) { console.log('error ' + typeof e.code + ' ' + (e.code < 0) + ' ' + typeof e.message); });
+    s.on('close', function (e) { console.log('close ' + e); });`);
+  t.teardown(async () => { sim.stop(); await new Promise((r) => server.close(r)); });
+  await waitFor(() => sim.logs.some((l) => l.indexOf('close') === 0), 5000, 'the close event');
+  t.deepEqual(sim.logs, ['error number true string', 'close true']);
+});
+
+test('sim like Espruino: Math.random() gives the same sequence on every boot', (t) => {
+  const boot = (): string[] => {
+    const sim = runEspruinoFile('console.log(Math.random()); console.log(Math.random());');
+    sim.stop();
+    return sim.logs;
+  };
+  const first = boot(), second = boot();
+  t.deepEqual(first, second);
+  t.not(first[0], first[1]);
+  t.true(Number(first[0]) >= 0 && Number(first[0]) < 1);
+});
+
+// What the real engine does to the board file, in the sim: a broker that cannot be reached at all
+// (connect() throws) is one console line with the code and what to do, the retries are silent,
+// and nothing escapes into the engine.
+test.serial('esp8266.js as built: nothing listening on the broker port → one CONNECTION_LOST line, silent retries', async (t) => {
+  const port = await freePort();
+  const cfg = { ssid: '', broker: 'mqtt://127.0.0.1:' + port, interval: 200, qos: 1, clientId: 'esp-sim-down-' + process.pid };
+  const sim = runEspruinoFile(withConfig(uploadFile, cfg));
+  t.teardown(() => sim.stop());
+  await waitFor(() => sim.logs.filter((l) => l.indexOf('ERROR: Connect failed') === 0).length >= 3, 8000, 'three refused attempts');
+  const said = sim.logs.filter((l) => l.indexOf('mqtt:') === 0);
+  t.is(said.length, 1, said.join(' | '));
+  t.regex(said[0], /^mqtt: CONNECTION_LOST: cannot reach mqtt:\/\/127\.0\.0\.1:\d+ - check /);
+  t.deepEqual(sim.errors, []);
+});
+
+test.serial('esp8266.js as built: a wrong password → one line with the code and what to do, and no retry', async (t) => {
+  const broker = await startAedes();
+  broker.broker.authenticate = (_c: unknown, _u: string, _p: Buffer, done: (e: unknown, ok: boolean) => void) => {
+    const err = new Error('bad') as Error & { returnCode: number };
+    err.returnCode = 4;
+    done(err, false);
+  };
+  const cfg = { ssid: '', broker: 'mqtt://u:wrong@127.0.0.1:' + broker.port, interval: 200, qos: 1, clientId: 'esp-sim-pw-' + process.pid };
+  const sim = runEspruinoFile(withConfig(uploadFile, cfg));
+  t.teardown(async () => { sim.stop(); await broker.close(); });
+  await waitFor(() => sim.logs.some((l) => l.indexOf('mqtt:') === 0), 5000, 'the error line');
+  await new Promise((r) => setTimeout(r, 2500));
+  const said = sim.logs.filter((l) => l.indexOf('mqtt:') === 0);
+  t.deepEqual(said, ['mqtt: CONNACK_REFUSED_BAD_CREDENTIALS: the broker refused the user name or password - check MQTT_CONFIG.broker (mqtt://user:password@host); not retrying']);
+  t.is(sim.sockets.length, 1, 'one connection, no retry');
+  t.deepEqual(sim.errors, []);
 });

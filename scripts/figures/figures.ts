@@ -13,6 +13,8 @@ const NODE = 'Node.js throughput';
 const PARSER = 'Parser throughput';
 const FLEET = 'Fleet memory';
 const SIZE = 'Code size';
+const ESPRUINO = 'Espruino memory';
+const ESP_USAGE = 'process.memory().usage';
 
 const CLIENT_ONLY = 'Client only — publishes per second';
 const CLIENT_CPU = 'Client only — CPU per message';
@@ -57,6 +59,7 @@ export const FIGURES: Record<string, Source> = {
   'date.node': date(NODE),
   'date.parser': date(PARSER),
   'date.fleet': date(FLEET),
+  'date.espruino': date(ESPRUINO),
 
   // part 2: XS, the client (bench/xs/client-workload.ts)
   'xs.client.qos0.slots': at({ part: XS, row: 'QoS 0 publish', column: 'client heap slots/op' }),
@@ -111,6 +114,16 @@ export const FIGURES: Record<string, Source> = {
   'fleet.largest.devices': largestHealthy('devices'),
   'fleet.largest.readings': largestHealthy('readings published'),
   'fleet.largest.rss': largestHealthy('RSS / device (B)'),
+
+  // Espruino memory (npm run test:espruino)
+  'espruino.load': at({ part: ESPRUINO, table: ESP_USAGE, row: 'after load (broker away', column: 1 }),
+  'espruino.connected': at({ part: ESPRUINO, table: ESP_USAGE, row: 'connected, publishing', column: 1 }),
+  'espruino.queued': at({ part: ESPRUINO, table: ESP_USAGE, row: '10 readings queued', column: 1 }),
+  'espruino.backlog': at({ part: ESPRUINO, table: ESP_USAGE, row: 'sending the backlog', column: 1 }),
+  'espruino.full': at({ part: ESPRUINO, table: ESP_USAGE, row: 'outbox full', column: 1 }),
+  'espruino.reconnects': at({ part: ESPRUINO, table: ESP_USAGE, row: 'after 20 reconnects', column: 1 }),
+  'espruino.library': at({ part: ESPRUINO, table: ESP_USAGE, row: 'client.min.js + a', column: 1 }),
+  'espruino.left': at({ part: ESPRUINO, table: ESP_USAGE, row: 'left for user code', column: 1 }),
 
   // part 1: code size
   'size.espruino.client': at({ part: SIZE, table: 'Clients minified for Espruino', row: 'LiteClient + Espruino adapter', column: 'bytes' }),

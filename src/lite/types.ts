@@ -3,6 +3,11 @@
 // sockets deliver and accept them; on Node, the latin1 encoding gives the same thing.
 import type { MqttError } from '../errors.js';
 
+/**
+ * What the client gives a platform for one link. The platform calls these as methods of the object
+ * it was given (or of one made from it with Object.create): the methods are shared by every link,
+ * and the object tells them which link an event belongs to.
+ */
 export interface LiteSink {
   onOpen(): void;
   /** bytes from the broker, any chunking */
@@ -26,7 +31,7 @@ export interface LitePlatform {
   now(): number;
   setTimer(ms: number, fn: () => void): unknown;
   clearTimer(handle: unknown): void;
-  /** the chip's id; the lite client does not use it, the temperature app does */
+  /** the chip's id: in default client ids (the lite client's and the temperature app's) */
   deviceId?(): string;
 }
 
@@ -38,7 +43,10 @@ export interface LiteOptions {
    * malformed escape throws URIError); a path is ignored
    */
   url: string;
-  /** default: 'mqtt-' + random hex (the temperature app passes one made from the chip id) */
+  /**
+   * default: 'mqtt-' + platform.deviceId() + 6 random hex digits (Espruino's Math.random repeats its
+   * sequence on every boot, so the chip's id keeps devices apart)
+   */
   clientId?: string;
   /** override the URL's */
   username?: string; password?: string;
@@ -47,9 +55,12 @@ export interface LiteOptions {
   will?: LiteWill;
   /** largest incoming packet kept (bytes, default 1024); larger PUBLISHes are skipped, PUBACKed, reported */
   receiveBufferSize?: number;
-  /** largest packet sent (bytes, default 512): a bigger publish is PACKET_TOO_LARGE */
+  /** largest packet sent (bytes, default 512, at most 65 535): a bigger publish is PACKET_TOO_LARGE */
   transmitBufferSize?: number;
-  /** bytes of QoS 1 PUBLISH packets held until PUBACK, in flight and queued (default 4096, at most 458 738) */
+  /**
+   * bytes for QoS 1 PUBLISHes held until PUBACK, in flight and queued, taken at construction
+   * (default 4096, at most 524 272); a message takes 7 + topic + payload bytes
+   */
   outboxSize?: number;
   /** QoS 1 PUBLISHes awaiting PUBACK at once (default 8) */
   maxInflight?: number;

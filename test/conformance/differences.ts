@@ -76,7 +76,7 @@ export const DIFFERENCES: Difference[] = [
     key: 'replayBatch', lacking: 'variant', yes: ['mqtt'], what: 'Subscribing again after a reconnect',
     MqttClient: 'all filters in as few SUBSCRIBE packets as the transmit buffer allows',
     LiteClient: 'one SUBSCRIBE per filter',
-    why: 'LiteClient reads only one-code SUBACKs',
+    why: 'LiteClient reads only the first code of a SUBACK, so each SUBSCRIBE carries one filter',
   },
   {
     key: 'qos1Transmit', lacking: 'variant', yes: ['mqtt'], what: 'QoS 1 larger than `transmitBufferSize`',
@@ -87,14 +87,14 @@ export const DIFFERENCES: Difference[] = [
   {
     key: 'defaultClientId', lacking: 'variant', yes: ['mqtt'], what: 'Default client id',
     MqttClient: '`mcu-` + the platform\'s device id (random hex without one)',
-    LiteClient: '`mqtt-` + random hex (the temperature app passes one made from the chip id)',
-    why: 'LiteClient does not call `deviceId()`, to stay small',
+    LiteClient: '`mqtt-` + the platform\'s device id + random hex',
+    why: 'Espruino\'s Math.random repeats its sequence on every boot: the random part keeps two clients on one device apart, the device id two devices',
   },
   {
     key: 'memory', lacking: 'none', what: 'Memory',
-    MqttClient: 'every buffer allocated once at construction; a publish allocates nothing',
-    LiteClient: 'nothing preallocated; a message costs a few short-lived strings; the outbox is bounded by `outboxSize`',
-    why: 'Espruino has nothing to gain from preallocation (a string is a chain of blocks)',
+    MqttClient: 'every buffer allocated once at construction; a publish of bytes allocates nothing, of a string only the engine\'s encodeInto result',
+    LiteClient: 'the outbox (one Uint8Array of `outboxSize`) allocated at construction; a message costs a few short-lived strings',
+    why: 'Espruino\'s sockets speak byte strings, and its memory is counted in variables: a flat outbox keeps it flat',
   },
   {
     key: 'properties', lacking: 'none', what: 'Client properties',

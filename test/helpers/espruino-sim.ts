@@ -3,6 +3,16 @@
 // console, OneWire (with a simulated DS18B20 on the bus), pins, and require('Wifi' | 'Storage' |
 // 'net'), where net sockets carry byte strings (latin1) like Espruino's. The context has no
 // Map/Set/Symbol/WeakMap/TextEncoder/Array.from, so a build that needs them fails here.
+//
+// Where Espruino 2v29 behaves in its own way (seen on its Linux build, see README "Testing on the
+// real Espruino"), the sim does the same, each with a test in espruino-runtime.test.ts:
+// - net.connect() to a port nothing listens on throws at once, an InternalError "Unable to create
+//   socket" that is not an Error, after printing "ERROR: Connect failed (err 111)";
+// - the connect callback and every socket listener run with `this` set to the socket (the
+//   callback also gets it as its argument);
+// - 'close' passes a boolean (had an error), 'error' passes {code, message}, and 'end' (nothing)
+//   comes before 'close', also after the program's own end();
+// - Math.random() gives the same sequence on every boot (each run of a file is a boot).
 import vm from 'node:vm';
 import net from 'node:net';
 import fs from 'node:fs';
@@ -52,6 +62,35 @@ export interface SimOptions {
   serial?: string;
 }
 
+/**
+ * Whether something listens on 127.0.0.1 (or every address) at `port`, from /proc/net/tcp and
+ * tcp6; undefined where /proc cannot tell. This is what makes Espruino's connect() throw at once.
+ */
+export function listening(port: number): boolean | undefined {
+  let text = '';
+  try {
+    for (const f of ['/proc/net/tcp', '/proc/net/tcp6']) if (fs.existsSync(f)) text += fs.readFileSync(f, 'utf8');
+  } catch (e) { return undefined; }
+  if (!text) return undefined;
+  const hexPort = ('000' + port.toString(16).toUpperCase()).slice(-4);
+  return text.split('\n').some((line) => {
+    const f = line.trim().split(/\s+/); // sl, local address:port, remote, state (0A: LISTEN) ...
+    if (f.length < 4 || f[3] !== '0A') return false;
+    const [addr, p] = f[1].split(':');
+    return p === hexPort && (/^0+$/.test(addr) || addr === '0100007F' || addr === '00000000000000000000000001000000' ||
+      addr === '0000000000000000FFFF00000100007F');
+  });
+}
+
+/** The numbers Math.random() gives on every boot, as Espruino's Linux build does (a fixed seed). */
+export function bootRandom(): () => number {
+  let x = 0x2545f491;
+  return () => {
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
 export interface EspruinoSim {
   sensor: FakeDs18b20;
   logs: string[];
@@ -79,6 +118,7 @@ export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim
   vm.runInContext(
     FORBIDDEN_GLOBALS.map((g) => 'delete globalThis.' + g + ';').join('') + 'delete Array.from; delete Uint8Array.from; delete Object.fromEntries;',
     ctx);
+  (vm.runInContext('Math', ctx) as { random: () => number }).random = bootRandom();
   // Byte strings ↔ bytes, made inside the context so the arrays are its own Uint8Arrays.
   const E = vm.runInContext(`({
     toUint8Array: function (s) { var u = new Uint8Array(s.length); for (var i = 0; i < s.length; i++) u[i] = s.charCodeAt(i) & 255; return u; },
@@ -105,20 +145,31 @@ export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim
   g.D2 = { pin: 2 };
   g.OneWire = function OneWire(this: unknown, pin: unknown) {
     if (!pin) throw new Error('OneWire needs a pin');
-    return { reset: () => sensor.reset(), write: (b: number) => sensor.write(b), read: () => sensor.read(), skip: () => sensor.write(SKIP_ROM) };
+    // as Espruino's: write() takes a byte or an array of them, read(n) returns an array of n
+    const write = (b: number | number[]) => { for (const x of (typeof b === 'number' ? [b] : b)) sensor.write(x); };
+    const read = (n?: number): unknown => {
+      if (n === undefined) return sensor.read();
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push(sensor.read());
+      return toContext(out);
+    };
+    return { reset: () => sensor.reset(), write: write, read: read, skip: () => sensor.write(SKIP_ROM) };
   };
 
-  const connectNet = (o: { host: string; port: number }, onConnect: () => void): object => {
+  const connectNet = (o: { host: string; port: number }, onConnect: (this: object, sock: object) => void): object => {
     if (o.host !== '127.0.0.1' && o.host !== 'localhost') throw new Error('the sim connects only to 127.0.0.1, not ' + o.host);
+    if (listening(o.port) === false) {
+      logs.push('ERROR: Connect failed (err 111)');
+      // what Espruino throws: an InternalError, which is not an instance of Error
+      throw vm.runInContext('({ type: "InternalError", message: "Unable to create socket", toString: function () { return "InternalError: " + this.message; } })', ctx);
+    }
     const s = net.connect(o.port, '127.0.0.1');
     sockets.push(s);
-    const handlers: Record<string, ((a?: unknown) => void)[]> = { data: [], close: [], error: [], drain: [] };
-    const emit = (ev: string, a?: unknown): void => { for (const h of handlers[ev] || []) guard('socket ' + ev, () => h(a)); };
-    s.on('connect', () => guard('connect callback', onConnect));
-    s.on('data', (b: Buffer) => emit('data', b.toString('latin1')));
-    s.on('error', (e: Error) => emit('error', toContext({ message: e.message })));
-    s.on('close', () => emit('close'));
-    return {
+    const handlers: Record<string, ((this: object, a?: unknown) => void)[]> = { data: [], close: [], error: [], drain: [], end: [] };
+    const emit = (ev: string, a?: unknown): void => {
+      for (const h of handlers[ev] || []) guard('socket ' + ev, () => { if (ev === 'end') h.call(sock); else h.call(sock, a); });
+    };
+    const sock: Record<string, unknown> = {
       on: (ev: string, fn: (a?: unknown) => void) => { (handlers[ev] = handlers[ev] || []).push(fn); },
       write: (str: unknown) => {
         if (typeof str !== 'string') { errors.push('socket.write got ' + typeof str + ', Espruino wants a string'); return false; }
@@ -126,6 +177,15 @@ export function runEspruinoFile(code: string, options?: SimOptions): EspruinoSim
       },
       end: () => { s.end(); },
     };
+    let failed = false;
+    s.on('connect', () => guard('connect callback', () => onConnect.call(sock, sock)));
+    s.on('data', (b: Buffer) => emit('data', b.toString('latin1')));
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      failed = true;
+      emit('error', toContext({ code: e.code === 'ECONNRESET' ? -9 : -10, message: e.message }));
+    });
+    s.on('close', () => { emit('end'); emit('close', failed); });
+    return sock;
   };
   g.require = (name: string): unknown => {
     if (name === 'net') return { connect: connectNet };

@@ -20,7 +20,7 @@ const REFUSED: [number, string, string, boolean, string][] = [
 ];
 
 const words = function (today: string): string { return 'same code, other words: "' + today + '"'; };
-const TIMEOUT_TODAY = { lite: words('no CONNACK in 10 s') };
+const TIMEOUT_TODAY = { };
 
 export const connectCases: Case[] = [
   {
@@ -66,7 +66,7 @@ export const connectCases: Case[] = [
   ...REFUSED.map(function (r): Case {
     const [code, name, text, retries, today] = r;
     return {
-      knownDefect: { lite: words('broker refused the connection') },
+      knownDefect: undefined,
       name: 'connect: CONNACK ' + code + ' is ' + name + (retries ? '; the client retries after the backoff' : '; the client stops (retrying cannot help)'),
       steps: [connect(), open(), expect(DIAL, CONNECT_DEV1), send(connack(code)),
         expect('close', err(name, text)),
@@ -105,9 +105,7 @@ export const connectCases: Case[] = [
   },
   {
     name: 'connect: platform.connect() throwing is CONNECTION_LOST with the error\'s message; the client retries',
-    knownDefect: {
-      lite: words('cannot connect: Error: Unable to create socket'),
-    },
+    knownDefect: undefined,
     steps: [broker({ throws: 'Unable to create socket' }, 1), connect(),
       expect(DIAL, err('CONNECTION_LOST', 'connection lost: Unable to create socket')), wait(1000), expect(at([500, 1000], DIAL))],
   },

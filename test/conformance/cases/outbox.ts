@@ -25,7 +25,7 @@ export const outboxCases: Case[] = [
   },
   {
     name: 'outbox: a QoS 1 message larger than the whole outbox is PACKET_TOO_LARGE, not QUEUE_FULL',
-    knownDefect: { lite: 'QUEUE_FULL, as if it could fit later' },
+    knownDefect: undefined,
     options: OPTS,
     steps: [...online(), publish('t', 'z'.repeat(40), 1, false, 'PACKET_TOO_LARGE'), publish('t', 'abcd', 1, false, 'sent'),
       expect('PUBLISH t q1 id=* "abcd"')],

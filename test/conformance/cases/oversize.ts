@@ -13,14 +13,14 @@ const TOO_LARGE = function (n: number): string {
 export const oversizeCases: Case[] = [
   {
     name: 'oversize: a QoS 1 PUBLISH larger than the receive buffer is reported at its fixed header, then drained, PUBACKed, and the link kept',
-    knownDefect: { lite: 'nothing at the header: reported once receiveBufferSize bytes are here, words "message of 297 bytes dropped"' },
+    knownDefect: undefined,
     options: OPTS,
     steps: [...online(), send(BIG.slice(0, 3)), expect(TOO_LARGE(300)), send(BIG.slice(3)), expect('PUBACK 5'),
       send(pub('small', 'ok')), expect('onMessage small q0 "ok"')],
   },
   {
     name: 'oversize: a 268 MB PUBLISH is reported at its fixed header, not after draining it',
-    knownDefect: { lite: 'nothing until receiveBufferSize bytes are here' },
+    knownDefect: undefined,
     options: OPTS,
     steps: [...online(), send([0x30, 0xff, 0xff, 0xff, 0x7f]), expect(TOO_LARGE(268435460))],
   },
@@ -32,13 +32,13 @@ export const oversizeCases: Case[] = [
   },
   {
     name: 'oversize: a QoS 1 PUBLISH whose topic alone does not fit the buffer is still PUBACKed',
-    knownDefect: { lite: 'no PUBACK when the packet id arrives after the first receiveBufferSize bytes (1-byte chunks)' },
+    knownDefect: undefined,
     options: OPTS,
     steps: [...online(), send(publishOfSize('t/' + 'long'.repeat(25), 300, { qos: 1, id: 9 })), expect(err('MESSAGE_TOO_LARGE'), 'PUBACK 9')],
   },
   {
     name: 'oversize: one byte more than the receive buffer is too large',
-    knownDefect: { lite: 'delivered: it compares the remaining length (63), not the packet (65), with receiveBufferSize' },
+    knownDefect: undefined,
     options: OPTS,
     steps: [...online(), send(publishOfSize('t', 65)), expect(TOO_LARGE(65))],
   },

@@ -12,20 +12,20 @@ const ONLINE = publish('dev/status', 'online', 1, true);
 export const statusCases: Case[] = [
   {
     name: 'status: offline, a newer retained QoS 1 message on a topic replaces the unsent older one',
-    knownDefect: { lite: 'no replacement: every status is kept and sent (issue 12 item 2)' },
+    knownDefect: undefined,
     steps: [publish('dev/status', 'a', 1, true, 'queued'), publish('dev/status', 'b', 1, true, 'queued'), connect(), open(), send(connack()),
       expect(DIAL, CONNECT_DEV1, 'PUBLISH dev/status q1 id=* retain "b"', 'onConnect false')],
   },
   {
     name: 'status: replacing keeps the other messages and their order; the new status goes last',
-    knownDefect: { lite: 'no replacement: every status is kept and sent (issue 12 item 2)' },
+    knownDefect: undefined,
     steps: [publish('temp', 'r1', 1), publish('dev/status', 'a', 1, true), publish('temp', 'r2', 1), publish('dev/status', 'b', 1, true),
       connect(), open(), send(connack()),
       expect(DIAL, CONNECT_DEV1, 'PUBLISH temp q1 id=1 "r1"', 'PUBLISH temp q1 id=3 "r2"', 'PUBLISH dev/status q1 id=* retain "b"', 'onConnect false')],
   },
   {
     name: 'status: only a retained QoS 1 message on the same topic is replaced',
-    knownDefect: { lite: 'no replacement: every status is kept and sent (issue 12 item 2)' },
+    knownDefect: undefined,
     steps: [publish('dev/status', 'a', 1, true), publish('other/status', 'x', 1, true), publish('dev/status', 'n', 1, false),
       publish('dev/status', 'b', 1, true), connect(), open(), send(connack()),
       expect(DIAL, CONNECT_DEV1, 'PUBLISH other/status q1 id=2 retain "x"', 'PUBLISH dev/status q1 id=3 "n"',
@@ -38,7 +38,7 @@ export const statusCases: Case[] = [
   },
   {
     name: 'status: a status waiting behind a full window is replaced by a newer one',
-    knownDefect: { lite: 'no replacement: every status is kept and sent (issue 12 item 2): "a" goes out first' },
+    knownDefect: undefined,
     options: { maxInflight: 1 },
     steps: [...online(), publish('temp', 'r', 1, false, 'sent'), publish('dev/status', 'a', 1, true, 'queued'),
       publish('dev/status', 'b', 1, true, 'queued'), expect('PUBLISH temp q1 id=1 "r"'), send(puback(1)),
@@ -46,7 +46,7 @@ export const statusCases: Case[] = [
   },
   {
     name: 'status: onConnect runs before the flush, so its status replaces the last link\'s unacknowledged one',
-    knownDefect: { lite: 'the last link\'s status is resent (DUP) besides the new one' },
+    knownDefect: undefined,
     steps: [react('onConnect', ONLINE), connect(), open(), send(connack()),
       expect(DIAL, CONNECT_DEV1, 'onConnect false', 'PUBLISH dev/status q1 id=1 retain "online"'),
       publish('temp', 'r1', 1), expect('PUBLISH temp q1 id=2 "r1"'), drop('ECONNRESET'), expect(err('CONNECTION_LOST'), 'onClose'),
@@ -55,7 +55,7 @@ export const statusCases: Case[] = [
   },
   {
     name: 'status: after a storm of accept-then-fail links, the good link carries one status and every reading',
-    knownDefect: { lite: 'the good link carries 5 statuses (issue 12 item 2)' },
+    knownDefect: undefined,
     steps: [react('onConnect', ONLINE), broker({ connack: 0, then: 'drop' }, 4), publish('temp', 'r1', 1, false, 'queued'),
       publish('temp', 'r2', 1, false, 'queued'), connect(), untilDial(120000), untilDial(120000), untilDial(120000), untilDial(120000),
       expectDials({ count: [5, 5] }), open(), send(connack()),
