@@ -35,18 +35,19 @@ test('README\'s figures agree with BENCHMARKS.md (npm run readme:figures copies 
 
 test('a new figure in BENCHMARKS.md replaces the old one in README; a figure whose source row is gone is reported', (t) => {
   const parts = parseBenchmarks(benchmarks);
-  const before = FIGURES['xs.client.qos0.compute'](parts);
-  // XS results: | operation | cs compute | cs slots | client compute | client slots |
-  const changed = withCell(benchmarks, '| QoS 0 publish (16 B on `temp`)', 3, '9 999');
+  const before = FIGURES['xs.side.qos0.ours'](parts);
+  // XS side by side: | operation | ECMA-419 | `mqtt` | Espruino | MqttClient | LiteClient |
+  const changed = withCell(benchmarks, '| QoS 0 publish "21.5" → temp', 4, '9 999 / 3');
   const filled = fillFigures(readme, parseBenchmarks(changed), FIGURES);
   t.deepEqual(filled.problems, []);
-  t.deepEqual(filled.changes.map((c) => [c.name, c.from, c.to]), [['xs.client.qos0.compute', before, '9 999']]);
-  t.true(filled.text.includes('<!--fig:xs.client.qos0.compute-->9 999<!--/fig-->'));
+  t.deepEqual(filled.changes.map((c) => [c.name, c.from, c.to]), [['xs.side.qos0.ours', before, '9 999 / 3']]);
+  t.true(filled.text.includes('<!--fig:xs.side.qos0.ours-->9 999 / 3<!--/fig-->'));
   t.deepEqual(fillFigures(filled.text, parseBenchmarks(changed), FIGURES).changes, [], 'filled once, it agrees');
 
   const renamed = benchmarks.replace('| QoS 1 publish + PUBACK |', '| QoS 1 publish, acknowledged |');
   const stale = fillFigures(readme, parseBenchmarks(renamed), FIGURES);
-  t.deepEqual(stale.problems.map((p) => p.name).sort(), ['xs.client.qos1.compute', 'xs.client.qos1.slots']);
+  // the side-by-side table's row (the first such row in the file) is renamed
+  t.deepEqual(stale.problems.map((p) => p.name).sort(), ['xs.side.qos1.ecma419', 'xs.side.qos1.espruino', 'xs.side.qos1.mqtt', 'xs.side.qos1.ours']);
   t.regex(stale.problems[0].message, /no row "QoS 1 publish \+ PUBACK"/);
   t.is(stale.text, readme, 'nothing is guessed');
 });
@@ -62,7 +63,8 @@ test('README\'s Numbers tables: every number in the measured columns (ours, base
     if (/^-+:?$/.test(cells[0])) continue;
     cells.forEach((c, i) => {
       const col = header[i];
-      if (col === 'what' || col === 'target') return;   // the setup and the goal, not measurements
+      // the row's label (first column) and the goal, not measurements
+      if (i === 0 || /^target/.test(col)) return;
       if (/\d/.test(c.replace(MARKER, ''))) typed.push(cells[0] + ' | ' + (col || 'result') + ': ' + c.replace(MARKER, '[fig]'));
     });
   }

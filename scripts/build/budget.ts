@@ -7,7 +7,7 @@
 // code runs from Storage and its text costs no memory, the board file's peak fell from 867 to 657
 // variables (npm run test:espruino). The conformance suite's last LiteClient cases (keepalive as
 // MqttClient's, an oversize QoS 1 PUBLISH acknowledged even when its topic alone is too long, SUBACK
-// rules as the core's) added ~230 B and 3 variables (peak 660). The test holds the CEILINGs,
+// rules as the core's) added ~260 B and 5 variables (peak 662). The test holds the CEILINGs,
 // today's sizes rounded up, so growth is still caught.
 export const CLIENT_BUDGET = 5120; // the client alone (LiteClient + Espruino adapter): the target
 export const CLIENT_APP_BUDGET = 7168; // client + temperature app: the target

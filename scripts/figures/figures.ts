@@ -14,6 +14,8 @@ const PARSER = 'Parser throughput';
 const FLEET = 'Fleet memory';
 const SIZE = 'Code size';
 const ESPRUINO = 'Espruino memory';
+const REAL_XS = 'Real Moddable XS';
+const SIDE = 'Side by side';
 const ESP_USAGE = 'process.memory().usage';
 
 const CLIENT_ONLY = 'Client only — publishes per second';
@@ -60,6 +62,7 @@ export const FIGURES: Record<string, Source> = {
   'date.parser': date(PARSER),
   'date.fleet': date(FLEET),
   'date.espruino': date(ESPRUINO),
+  'date.moddable': date(REAL_XS),
 
   // part 2: XS, the client (bench/xs/client-workload.ts)
   'xs.client.qos0.slots': at({ part: XS, row: 'QoS 0 publish', column: 'client heap slots/op' }),
@@ -67,6 +70,55 @@ export const FIGURES: Record<string, Source> = {
   'xs.client.qos0.compute': at({ part: XS, row: 'QoS 0 publish', column: 'client compute/op' }),
   'xs.client.qos1.compute': at({ part: XS, row: 'QoS 1 publish + PUBACK', column: 'client compute/op' }),
   'xs.target.slots.status': at({ part: XS, table: 'Targets', row: 'XS heap slots per publish (QoS 0 and QoS 1+PUBACK), client', column: 'status' }),
+
+  // part 2: XS, side by side with the anchors (xsmeter)
+  'xs.side.qos0.ours': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'MqttClient' }),
+  'xs.side.qos0.ecma419': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable ECMA-419' }),
+  'xs.side.qos0.mqtt': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable `mqtt`' }),
+  'xs.side.qos0.espruino': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Espruino `MQTT`' }),
+  'xs.side.qos1.ours': at({ part: XS, table: SIDE, row: 'QoS 1 publish + PUBACK', column: 'MqttClient' }),
+  'xs.side.qos1.ecma419': at({ part: XS, table: SIDE, row: 'QoS 1 publish + PUBACK', column: 'Moddable ECMA-419' }),
+  'xs.side.qos1.mqtt': at({ part: XS, table: SIDE, row: 'QoS 1 publish + PUBACK', column: 'Moddable `mqtt`' }),
+  'xs.side.qos1.espruino': at({ part: XS, table: SIDE, row: 'QoS 1 publish + PUBACK', column: 'Espruino `MQTT`' }),
+  'xs.side.in16.ours': at({ part: XS, table: SIDE, row: 'incoming 16 B', column: 'MqttClient' }),
+  'xs.side.in16.ecma419': at({ part: XS, table: SIDE, row: 'incoming 16 B', column: 'Moddable ECMA-419' }),
+  'xs.side.in16.mqtt': at({ part: XS, table: SIDE, row: 'incoming 16 B', column: 'Moddable `mqtt`' }),
+  'xs.side.in16.espruino': at({ part: XS, table: SIDE, row: 'incoming 16 B', column: 'Espruino `MQTT`' }),
+  'xs.side.in1k.ours': at({ part: XS, table: SIDE, row: 'incoming 1 KB', column: 'MqttClient' }),
+  'xs.side.in1k.ecma419': at({ part: XS, table: SIDE, row: 'incoming 1 KB', column: 'Moddable ECMA-419' }),
+  'xs.side.in1k.mqtt': at({ part: XS, table: SIDE, row: 'incoming 1 KB', column: 'Moddable `mqtt`' }),
+  'xs.side.in1k.espruino': at({ part: XS, table: SIDE, row: 'incoming 1 KB', column: 'Espruino `MQTT`' }),
+  'xs.side.ping.ours': at({ part: XS, table: SIDE, row: 'keepalive', column: 'MqttClient' }),
+  'xs.side.ping.ecma419': at({ part: XS, table: SIDE, row: 'keepalive', column: 'Moddable ECMA-419' }),
+  'xs.side.ping.mqtt': at({ part: XS, table: SIDE, row: 'keepalive', column: 'Moddable `mqtt`' }),
+  'xs.side.ping.espruino': at({ part: XS, table: SIDE, row: 'keepalive', column: 'Espruino `MQTT`' }),
+  'xs.side.load.ours': at({ part: XS, table: SIDE, row: 'module load', column: 'MqttClient' }),
+  'xs.side.load.ecma419': at({ part: XS, table: SIDE, row: 'module load', column: 'Moddable ECMA-419' }),
+  'xs.side.load.mqtt': at({ part: XS, table: SIDE, row: 'module load', column: 'Moddable `mqtt`' }),
+  'xs.side.load.espruino': at({ part: XS, table: SIDE, row: 'module load', column: 'Espruino `MQTT`' }),
+
+  // part 6: the real Moddable XS in mcsim
+  'moddable.cost.ours': at({ part: REAL_XS, table: 'Results', row: 'client cost: live heap', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.cost.mqtt': at({ part: REAL_XS, table: 'Results', row: 'client cost: live heap', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.cost.ecma419': at({ part: REAL_XS, table: 'Results', row: 'client cost: live heap', column: 'SDK ECMA-419 client' }),
+  'moddable.qos0-string.ours': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload "21.5"', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.qos0-string.mqtt': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload "21.5"', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.qos0-string.ecma419': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload "21.5"', column: 'SDK ECMA-419 client' }),
+  'moddable.qos0-buffer.ours': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload a buffer', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.qos0-buffer.mqtt': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload a buffer', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.qos0-buffer.ecma419': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 0 publish, payload a buffer', column: 'SDK ECMA-419 client' }),
+  'moddable.qos1-string.ours': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 1 publish + PUBACK, string', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.qos1-string.mqtt': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 1 publish + PUBACK, string', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.qos1-string.ecma419': at({ part: REAL_XS, table: 'Results', row: 'garbage per QoS 1 publish + PUBACK, string', column: 'SDK ECMA-419 client' }),
+  'moddable.in.ours': at({ part: REAL_XS, table: 'Results', row: 'garbage per incoming QoS 0 PUBLISH ("21.5")', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.in.mqtt': at({ part: REAL_XS, table: 'Results', row: 'garbage per incoming QoS 0 PUBLISH ("21.5")', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.in.ecma419': at({ part: REAL_XS, table: 'Results', row: 'garbage per incoming QoS 0 PUBLISH ("21.5")', column: 'SDK ECMA-419 client' }),
+  'moddable.xsb.ours': at({ part: REAL_XS, table: 'Results', row: '.xsb of the client module', column: 'mcu-mqtt MqttClient (ESP8266 buffers)' }),
+  'moddable.xsb.mqtt': at({ part: REAL_XS, table: 'Results', row: '.xsb of the client module', column: 'SDK `mqtt` (QoS 0 only)' }),
+  'moddable.xsb.ecma419': at({ part: REAL_XS, table: 'Results', row: '.xsb of the client module', column: 'SDK ECMA-419 client' }),
+  'moddable.target.cost.status': at({ part: REAL_XS, table: 'Targets', row: 'real XS: client cost', column: 'status' }),
+  'moddable.target.xsb.status': at({ part: REAL_XS, table: 'Targets', row: 'mcu-mqtt.xsb', column: 'status' }),
+  'moddable.target.warnings.status': at({ part: REAL_XS, table: 'Targets', row: 'xsl warnings', column: 'status' }),
 
   // part 3: Node.js
   'node.qos0.ours': at({ part: NODE, table: CLIENT_ONLY, row: '0 (', column: 'ours msg/s' }),

@@ -196,6 +196,7 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   let wanted = 0; // connect() called and end() not since
   let backoff = 1000;
   let timer: unknown;
+  let due = 0; // when the timer should fire: a keepalive tick can tell that it runs late
   let failed: unknown; // what platform.connect() threw, for the message (the Espruino build drops it)
   let pending = ''; // received bytes of a packet not yet complete
   let skipping = 0; // bytes still to drop of an oversize PUBLISH
@@ -337,6 +338,7 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
   function setTimer(ms: number): void {
     // never clearTimeout(undefined): on Espruino that clears every timer
     if (timer !== undefined) platform.clearTimer(timer);
+    due = platform.now() + ms;
     timer = ms < 0 ? undefined : platform.setTimer(ms, onTimer);
   }
 
@@ -365,7 +367,8 @@ export const LiteClient = function (this: LiteClient, options: LiteOptions): voi
       // broker has: a client that only sends QoS 0 would otherwise never learn that its link is
       // dead. The PINGREQ counts as the next interval's traffic, so a quiet link pings every K,
       // and a broker that answers nothing by the next tick is gone (1.5 K after its last packet).
-      pinged = wrote && heard ? 0 : 1;
+      // A tick K/2 late or more (the engine was busy) pings too: its flags may be older than K.
+      pinged = wrote && heard && platform.now() - due < half ? 0 : 1;
       wrote = heard = 0;
       if (pinged) send(chr(192, 0));
       setTimer(half);

@@ -18,6 +18,7 @@ function describeStep(s: Step): string {
   if (s.drop !== undefined) return 'drop';
   if (s.late !== undefined) return 'late';
   if (s.wait !== undefined) return 'wait ' + s.wait;
+  if (s.stall !== undefined) return 'stall ' + s.stall;
   if (s.untilDial !== undefined) return 'until dial';
   if (s.broker) return 'broker';
   if (s.on) return 'react ' + s.on;
@@ -157,6 +158,7 @@ export function runCase(d: Driver, k: Case, cut: Cut): RunResult {
         net.advance(0);
       }
       else if (s.wait !== undefined) net.advance(s.wait);
+      else if (s.stall !== undefined) { net.time += s.stall; net.advance(0); }
       else if (s.untilDial !== undefined) {
         const n = net.links.length;
         if (net.runUntil(function () { return net.links.length > n; }, s.untilDial) < 0) {

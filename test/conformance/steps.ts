@@ -30,6 +30,8 @@ export function send(...packets: Bytes[]): Step {
 }
 export function drop(reason?: string): Step { return { drop: reason === undefined ? '' : reason }; }
 export function wait(ms: number): Step { return { wait: ms }; }
+/** The engine is busy for ms (a blocking call, a long handler): timers due meanwhile fire late. */
+export function stall(ms: number): Step { return { stall: ms }; }
 /** Events a real socket may still deliver after the client closed it: bytes, or its close. */
 export function late(what: Bytes | 'close'): Step { return { late: what }; }
 export function untilDial(maxMs: number): Step { return { untilDial: maxMs }; }

@@ -65,6 +65,7 @@ export interface Step {
   drop?: string;                // the link dies from the far side ('' = no reason given)
   late?: Bytes | 'close';       // a link the client already closed still delivers these bytes, or its close event
   wait?: number;                // ms pass (timers fire at their due time)
+  stall?: number;               // the engine is busy for ms: the clock jumps, then the timers due meanwhile fire, late
   untilDial?: number;           // time passes until the client dials again (at most this many ms, else the case fails)
   broker?: BrokerScript;        // the broker answers new links by itself (scripts queue up, each in turn)
   times?: number;               // … for this many links (default: every later one)

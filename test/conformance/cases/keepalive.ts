@@ -2,7 +2,7 @@
 // K/2 after it is PING_TIMEOUT (so a dead link is found within 1.5 K).
 import type { Case } from '../types.js';
 import { pingresp, publish as pub } from '../wire.js';
-import { at, err, expect, online, publish, send, wait } from '../steps.js';
+import { at, err, expect, online, publish, send, stall, wait } from '../steps.js';
 
 const K10 = 'CONNECT dev1 clean k=10';
 
@@ -34,6 +34,15 @@ export const keepaliveCases: Case[] = [
     options: { keepalive: 10 },
     steps: [...online(false, K10), wait(4000), publish('t', '1', 0), wait(4000), publish('t', '2', 0), wait(2000),
       expect(at(4000, 'PUBLISH t q0 "1"'), at(8000, 'PUBLISH t q0 "2"'), at(10000, 'PINGREQ'))],
+  },
+  {
+    // traffic both ways at 4 s, then the engine is busy until 11 s: the check due at 5 s runs 6 s
+    // late, and its "something was sent and heard" may be up to 11 s old, more than K
+    name: 'keepalive: a check that runs K/2 late or more pings, even after traffic both ways',
+    knownDefect: undefined,
+    options: { keepalive: 10 },
+    steps: [...online(false, K10), wait(4000), publish('t', '1', 0), send(pingresp()), stall(7000),
+      expect(at(4000, 'PUBLISH t q0 "1"'), at(11000, 'PINGREQ'))],
   },
   {
     name: 'keepalive: a client that only receives still pings when it has sent nothing for K',
