@@ -220,12 +220,17 @@ export interface ResendCheck { writes: number; dupWrites: number; bad: string[] 
  * the same packet id. Messages are told apart by payload (the tests make each one unique).
  */
 export function checkResends(d: Device, topic: string): ResendCheck {
+  return checkResendWrites(d.wire.out, (pk) => pk.topic === topic && pk.qos === 1);
+}
+
+/** The same check over any record of written packets; `mine` picks the PUBLISHes to check. */
+export function checkResendWrites(out: Array<{ conn: number; packet: any }>, mine: (publish: any) => boolean): ResendCheck {
   const first = new Map<string, { id: number; conn: number }>();
   let writes = 0, dupWrites = 0;
   const bad: string[] = [];
-  for (const s of d.wire.out) {
+  for (const s of out) {
     const pk = s.packet;
-    if (pk.cmd !== 'publish' || pk.topic !== topic || pk.qos !== 1) continue;
+    if (pk.cmd !== 'publish' || !mine(pk)) continue;
     writes++;
     const key = pk.payload.toString('latin1');
     const f = first.get(key);
