@@ -53,6 +53,27 @@ function firstMatch(cmd: string, args: string[], re: RegExp): string {
   }
 }
 
+/**
+ * A broker run as a child process, started now (and cleaned up if that fails); restart() kills it
+ * (SIGKILL), waits and starts it again on the same ports.
+ */
+async function childBroker(name: string, mqttPort: number, start: () => Promise<void>, kill: () => Promise<void>,
+  close: () => Promise<void>, log: () => string): Promise<MatrixBroker> {
+  try {
+    await start();
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return {
+    name, url: 'mqtt://127.0.0.1:' + mqttPort, port: mqttPort,
+    authUrl: (u, p) => 'mqtt://' + u + ':' + p + '@127.0.0.1:' + mqttPort,
+    async restart(downMs) { await kill(); await delay(downMs); await start(); },
+    close,
+    log,
+  };
+}
+
 /** Resolves once the port answers an MQTT CONNECT with CONNACK 0 (a listening port is not enough for RabbitMQ). */
 export async function mqttReady(port: number, ms: number, alive: () => boolean, what: string): Promise<void> {
   const deadline = Date.now() + ms;
@@ -238,25 +259,12 @@ async function startRabbitMatrix(): Promise<MatrixBroker> {
     }
     rmSync(dir, { recursive: true, force: true });
   }
-  try {
-    await start();
-  } catch (e) {
-    await close();
-    throw e;
-  }
-  const url = 'mqtt://127.0.0.1:' + mqttPort;
-  return {
-    name: 'rabbitmq', url, port: mqttPort,
-    authUrl: (u, p) => 'mqtt://' + u + ':' + p + '@127.0.0.1:' + mqttPort,
-    async restart(downMs) { await child.kill(); await delay(downMs); await start(); },
-    close,
-    log: () => {
-      // warnings and errors go to the node's log file (log.console is off)
-      const logs = join(dir, 'log');
-      const files = existsSync(logs) ? readdirSync(logs).filter((f) => f.endsWith('.log')) : [];
-      return child.out + files.map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
-    },
-  };
+  return childBroker('rabbitmq', mqttPort, start, () => child.kill(), close, () => {
+    // warnings and errors go to the node's log file (log.console is off)
+    const logs = join(dir, 'log');
+    const files = existsSync(logs) ? readdirSync(logs).filter((f) => f.endsWith('.log')) : [];
+    return child.out + files.map((f) => readFileSync(join(logs, f), 'utf8')).join('\n');
+  });
 }
 
 // ---- NATS 2.x with its MQTT server (needs JetStream and a server name) ----
@@ -303,20 +311,7 @@ async function startNatsMatrix(): Promise<MatrixBroker> {
     await child.kill();
     rmSync(dir, { recursive: true, force: true });
   }
-  try {
-    await start();
-  } catch (e) {
-    await close();
-    throw e;
-  }
-  const url = 'mqtt://127.0.0.1:' + mqttPort;
-  return {
-    name: 'nats', url, port: mqttPort,
-    authUrl: (u, p) => 'mqtt://' + u + ':' + p + '@127.0.0.1:' + mqttPort,
-    async restart(downMs) { await child.kill(); await delay(downMs); await start(); },
-    close,
-    log: () => child.out,
-  };
+  return childBroker('nats', mqttPort, start, () => child.kill(), close, () => child.out);
 }
 
 export const AEDES: BrokerKind = {
