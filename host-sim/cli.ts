@@ -30,12 +30,15 @@ const SIM_STATUS_MS = 1000; // the dashboard's status message
 const SYS_DROPPED = '$SYS/broker/publish/messages/dropped';
 
 /** A module host-sim needs only for some runs (an installed package has aedes and ws as optional
- *  peers): loaded when wanted, with a line saying what to install when it is missing. */
-async function optional<T>(specifier: string, pkg: string, what: string): Promise<T> {
+ *  peers): loaded when wanted, with a line saying what to install when that package is missing.
+ *  `load` is a literal import() so that `npm start`'s bundle (scripts/start.mjs) contains our own
+ *  modules; any other failure is shown as it is, not blamed on the package. */
+async function optional<T>(load: () => Promise<T>, pkg: string, what: string): Promise<T> {
   try {
-    return await import(specifier) as T;
+    return await load();
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (err.code !== 'ERR_MODULE_NOT_FOUND' || String(err.message).indexOf("'" + pkg + "'") < 0) throw e;
     process.stderr.write(`host-sim: ${what} needs the ${pkg} package: npm install ${pkg}\n`);
     process.exit(1);
   }
@@ -124,7 +127,7 @@ async function main(argv: string[]): Promise<void> {
   if (opts.broker) {
     brokerUrl = opts.broker;
   } else {
-    const { startEmbeddedBroker } = await optional<typeof import('./broker.js')>('./broker.js', 'aedes', 'the embedded broker');
+    const { startEmbeddedBroker } = await optional(() => import('./broker.js'), 'aedes', 'the embedded broker');
     embedded = await startEmbeddedBroker(1883);
     brokerUrl = embedded.url;
     say(`embedded aedes broker on 127.0.0.1:${embedded.port}` + (embedded.preferredTaken ? ' (1883 is taken, so a free port)' : ''));
@@ -179,7 +182,7 @@ async function main(argv: string[]): Promise<void> {
   let platform: Platform;
   if (parseBrokerUrl(brokerUrl).path !== undefined) {
     const ca = opts.ca;
-    const { WebSocket } = await optional<typeof import('ws')>('ws', 'ws', 'MQTT over WebSocket');
+    const { WebSocket } = await optional(() => import('ws'), 'ws', 'MQTT over WebSocket');
     const WS = ca === undefined ? WebSocket : class extends WebSocket {
       constructor(url: string, protocols?: string | string[]) { super(url, protocols, { ca }); }
     };
