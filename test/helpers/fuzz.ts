@@ -143,10 +143,61 @@ export interface FuzzStats { inputs: number; bytes: number; messages: number; er
 const RESULTS = new Set(['sent', 'queued']);
 const MAX_TIMERS = 8;
 
+/** What a driver needs of either scripted platform and its links (both have it as it is). */
+interface FuzzLink { readonly isOpen: boolean; open(): void; feed(bytes: number[]): void }
+interface FuzzNet { links: FuzzLink[]; time: number; readonly pendingTimers: number; last(): FuzzLink; runUntil(cond: () => boolean, maxMs: number): number }
+
 abstract class Driver {
   readonly stats: FuzzStats = { inputs: 0, bytes: 0, messages: 0, errors: {}, links: 0, restarts: 0 };
   protected problem = '';
+  private served: FuzzLink | null = null;
   constructor(readonly codes: Set<string>) {}
+
+  /** The client's scripted platform (a new one after make()). */
+  protected abstract net(): FuzzNet;
+  protected abstract connected(): boolean;
+  /** A fresh platform and client, connecting. */
+  protected abstract make(): void;
+  /** After waiting for a new link, before the input runs (MqttClient: zero-delay timers fire). */
+  protected settle(): void {}
+
+  // The broker is always there: every link the client asks for is opened and gets CONNACK 0,
+  // also when the client reconnects in the middle of a time step.
+  private serve(): void {
+    const p = this.net(), l = p.links.length ? p.last() : null;
+    if (l === null || l === this.served || !l.isOpen) return;
+    this.served = l;
+    this.stats.links++;
+    l.open();
+    l.feed([0x20, 2, 0, 0]);
+  }
+  private online(): void {
+    // the scripted platform keeps every link; only the live one matters
+    const p = this.net();
+    p.links.splice(0, p.links.length - 1);
+    this.serve();
+    if (this.connected()) return;
+    const before = p.last();
+    if (p.runUntil(() => p.last() !== before, 120000) < 0) {
+      // stopped for good (a refusal the stream cannot cause, but be safe): start a fresh client
+      this.stats.restarts++;
+      this.make();
+    }
+    this.serve();
+    this.settle();
+  }
+  private feed(b: number[]): void {
+    const l = this.net().last();
+    if (l === this.served && l.isOpen) l.feed(b);
+  }
+  private advance(ms: number): void {
+    const p = this.net(), end = p.time + ms;
+    for (;;) {
+      const before = p.last();
+      if (p.runUntil(() => p.last() !== before, end - p.time) < 0) return;
+      this.serve();
+    }
+  }
 
   protected onError(e: unknown): void {
     if (!(e instanceof MqttError)) this.fail('onError got something that is not an MqttError: ' + String(e));
@@ -174,21 +225,18 @@ abstract class Driver {
       }
       this.advance(0);
       this.checkWrites();
-      if (this.timers() > MAX_TIMERS) this.fail(this.timers() + ' timers pending');
+      const timers = this.net().pendingTimers;
+      if (timers > MAX_TIMERS) this.fail(timers + ' timers pending');
     } catch (e) {
       this.fail('threw: ' + (e instanceof Error ? e.stack : String(e)));
     }
     return this.problem;
   }
 
-  protected abstract online(): void;
-  protected abstract feed(b: number[]): void;
-  protected abstract advance(ms: number): void;
   protected abstract publish(topic: string, payload: string, qos: 0 | 1, retain: boolean): unknown;
   protected abstract subscribe(filter: string, qos: 0 | 1): unknown;
   protected abstract unsubscribe(filter: string): unknown;
   protected abstract checkWrites(): void;
-  protected abstract timers(): number;
 }
 
 export class CoreDriver extends Driver {
@@ -196,7 +244,7 @@ export class CoreDriver extends Driver {
   private c!: MqttClient;
   constructor(codes: Set<string>) { super(codes); this.make(); }
 
-  private make(): void {
+  protected make(): void {
     this.p = new ScriptedPlatform();
     this.c = new MqttClient({ url: 'mqtt://broker.test', clientId: 'fuzz', keepalive: 20, receiveBufferSize: 256,
       transmitBufferSize: 256, outboxSize: 2048, maxInflight: 4, reconnect: { min: 10, max: 200, jitter: 0 }, platform: this.p });
@@ -205,40 +253,9 @@ export class CoreDriver extends Driver {
     this.c.subscribe('a/#', 1, () => { this.stats.messages++; });
     this.c.connect();
   }
-  // The broker is always there: every link the client asks for is opened and gets CONNACK 0,
-  // also when the client reconnects in the middle of a time step.
-  private serve(): void {
-    const l = this.p.links.length ? this.p.last() : null;
-    if (l === null || l === this.served || !l.isOpen) return;
-    this.served = l;
-    this.stats.links++;
-    l.open();
-    l.feed([0x20, 2, 0, 0]);
-  }
-  private served: unknown = null;
-  protected online(): void {
-    // the scripted platform keeps every link; only the live one matters
-    this.p.links.splice(0, this.p.links.length - 1);
-    this.serve();
-    if (this.c.connected) return;
-    const before = this.p.last();
-    if (this.p.runUntil(() => this.p.last() !== before, 120000) < 0) {
-      // stopped for good (a refusal the stream cannot cause, but be safe): start a fresh client
-      this.stats.restarts++;
-      this.make();
-    }
-    this.serve();
-    this.p.advance(0);
-  }
-  protected feed(b: number[]): void { const l = this.p.last(); if (l === this.served && l.isOpen) l.feed(b); }
-  protected advance(ms: number): void {
-    const end = this.p.time + ms;
-    for (;;) {
-      const before = this.p.last();
-      if (this.p.runUntil(() => this.p.last() !== before, end - this.p.time) < 0) return;
-      this.serve();
-    }
-  }
+  protected net(): ScriptedPlatform { return this.p; }
+  protected connected(): boolean { return this.c.connected; }
+  protected override settle(): void { this.p.advance(0); }
   protected publish(t: string, pl: string, q: 0 | 1, r: boolean): unknown { return this.c.publish(t, pl, q, r); }
   protected subscribe(f: string, q: 0 | 1): unknown { return this.c.subscribe(f, q); }
   protected unsubscribe(f: string): unknown { return this.c.unsubscribe(f); }
@@ -247,7 +264,6 @@ export class CoreDriver extends Driver {
       try { splitCore(l.take()); } catch (e) { this.fail('wrote a partial packet: ' + (e as Error).message); }
     }
   }
-  protected timers(): number { return this.p.pendingTimers; }
 }
 
 export class LiteDriver extends Driver {
@@ -255,7 +271,7 @@ export class LiteDriver extends Driver {
   private c!: LiteClient;
   constructor(codes: Set<string>) { super(codes); this.make(); }
 
-  private make(): void {
+  protected make(): void {
     this.p = new ScriptedLitePlatform();
     this.c = new LiteClient({ url: 'mqtt://broker.test', clientId: 'fuzz', keepalive: 20, receiveBufferSize: 256,
       transmitBufferSize: 256, outboxSize: 2048, maxInflight: 4, platform: this.p });
@@ -264,38 +280,8 @@ export class LiteDriver extends Driver {
     this.c.subscribe('a/#', 1);
     this.c.connect();
   }
-  private served: unknown = null;
-  private serve(): void {
-    const l = this.p.links.length ? this.p.last() : null;
-    if (l === null || l === this.served || !l.isOpen) return;
-    this.served = l;
-    this.stats.links++;
-    l.open();
-    l.feed('\x20\x02\x00\x00');
-  }
-  protected online(): void {
-    this.p.links.splice(0, this.p.links.length - 1);
-    this.serve();
-    if (this.c.connected) return;
-    const before = this.p.last();
-    if (this.p.runUntil(() => this.p.last() !== before, 120000) < 0) {
-      this.stats.restarts++;
-      this.make();
-    }
-    this.serve();
-  }
-  protected feed(b: number[]): void {
-    const l = this.p.last();
-    if (l === this.served && l.isOpen) l.feed(String.fromCharCode.apply(null, b));
-  }
-  protected advance(ms: number): void {
-    const end = this.p.time + ms;
-    for (;;) {
-      const before = this.p.last();
-      if (this.p.runUntil(() => this.p.last() !== before, end - this.p.time) < 0) return;
-      this.serve();
-    }
-  }
+  protected net(): ScriptedLitePlatform { return this.p; }
+  protected connected(): boolean { return this.c.connected; }
   // LiteClient speaks byte strings: non-ASCII text is the caller's to encode
   protected publish(t: string, pl: string, q: 0 | 1, r: boolean): unknown {
     return this.c.publish(Buffer.from(t, 'utf8').toString('latin1'), Buffer.from(pl, 'utf8').toString('latin1'), q, r);
@@ -311,7 +297,6 @@ export class LiteDriver extends Driver {
     }
     if (this.p.lateWrites > 0) this.fail(this.p.lateWrites + ' writes on a closed link');
   }
-  protected timers(): number { return this.p.pendingTimers; }
 }
 
 export type DriverKind = 'MqttClient' | 'LiteClient';
