@@ -38,7 +38,8 @@ export interface TransportSink {
   onClose(reason?: string): void;
 }
 export interface Transport {
-  /** Sends buf[start..end); the bytes must be copied or sent before it returns (buf is reused). */
+  /** Sends buf[start..end); the bytes must be copied or sent before it returns (buf is reused).
+   *  Never throws: a link that cannot take them is reported through the sink's onClose. */
   write(buf: Uint8Array, start: number, end: number): void;
   close(): void;
 }
@@ -97,9 +98,12 @@ class ConnectionSink implements TransportSink {
   private c: MqttClient;
   private gen: number;
   constructor(c: MqttClient, gen: number) { this.c = c; this.gen = gen; }
-  onOpen(): void { this.c._in(OPEN_IN, this.gen, null, 0, 0); }
-  onData(chunk: Uint8Array, start: number, end: number): void { this.c._in(DATA_IN, this.gen, chunk, start, end); }
-  onClose(reason?: string): void { this.c._in(CLOSE_IN, this.gen, reason, 0, 0); }
+  onOpen(): void { this.c._in(OPEN_IN, this.gen, null); }
+  onData(chunk: Uint8Array, start: number, end: number): void {
+    const c = this.c;
+    if (this.gen === c.gen) c._data(chunk, start, end);
+  }
+  onClose(reason?: string): void { this.c._in(CLOSE_IN, this.gen, reason); }
 }
 
 // The options as the session takes them, checked; throws MqttError INVALID_ARGUMENT.
@@ -205,7 +209,9 @@ export class MqttClient extends Session {
   private si: number;             // index of the broker in use
   private failed: boolean;        // the current attempt has not had its CONNACK: the next one tries the next broker
   private t: Transport | null;
-  private gen: number;            // bumped whenever a transport is dropped, to ignore its late events
+  /** @internal bumped whenever a transport is dropped, so its ConnectionSink ignores its late events
+   *  (a field, not a getter: it is read per received chunk, and a getter is a call on XS) */
+  gen: number;
   private busy: boolean;          // inside a transport event or the timer
   private app: number;            // application calls in progress: their events are deferred
   private cmd: number;            // START or END asked for from inside a callback
@@ -338,46 +344,60 @@ export class MqttClient extends Session {
     this.timer = p.setTimer(this.due - now, this.timerFn);
   }
 
+  // Keepalive runs here, so like _data() it goes without try/finally.
   private onTimer(): void {
     this.due = Infinity;
     if (this.busy) { this.arm(); return; }
     this.busy = true;
-    try {
-      const q = this.queue;
-      if (q.length > 0) {
-        this.queue = NO_WORK;
-        for (let i = 0; i < q.length; i += 3) {
-          const kind = q[i] as number, gen = q[i + 1] as number, arg = q[i + 2];
-          if (kind < OPEN_IN) this.report(kind, arg);
-          else if (gen === this.gen) this.input(kind, arg, 0, kind === DATA_IN ? (arg as Uint8Array).length : 0);
-        }
+    const q = this.queue;
+    if (q.length > 0) {
+      this.queue = NO_WORK;
+      for (let i = 0; i < q.length; i += 3) {
+        const kind = q[i] as number, gen = q[i + 1] as number, arg = q[i + 2];
+        if (kind < OPEN_IN) this.report(kind, arg);
+        else if (gen === this.gen) this.input(kind, arg, 0, kind === DATA_IN ? (arg as Uint8Array).length : 0);
       }
-      this.tick(this.p.now());
-      this.settle();
-    } finally {
-      this.busy = false;
     }
-    this.rethrow();
+    this.tick(this.p.now());
+    this.settle();
+    this.busy = false;
+    if (this.thrown !== NOTHING_THROWN) this.rethrow();
   }
 
-  /** From the ConnectionSink of transport generation `gen`. */
-  _in(kind: number, gen: number, arg: unknown, start: number, end: number): void {
-    if (gen !== this.gen) return;
+  /** Bytes from the current transport (the ConnectionSink has checked its generation). This is
+   *  the per-message path, so it is direct: no try/finally (~25 XS meter units), because nothing
+   *  under it throws — every application callback is called inside a try, and a Transport's
+   *  write() must not throw (docs/CONTRACTS.md). */
+  _data(chunk: Uint8Array, start: number, end: number): void {
     if (this.busy || this.app > 0) {
       // a data chunk is valid only during the call
-      this.later(kind, gen, kind === DATA_IN ? (arg as Uint8Array).slice(start, end) : arg);
+      this.later(DATA_IN, this.gen, chunk.slice(start, end));
+      this.arm();
+      return;
+    }
+    this.busy = true;
+    this.receive(chunk, start, end);
+    if (this.cmd !== 0 || this.due > this.deadline) this.settle();
+    this.busy = false;
+    if (this.thrown !== NOTHING_THROWN) this.rethrow();
+  }
+
+  /** Open and close from the ConnectionSink of transport generation `gen`. */
+  _in(kind: number, gen: number, arg: unknown): void {
+    if (gen !== this.gen) return;
+    if (this.busy || this.app > 0) {
+      this.later(kind, gen, arg);
       this.arm();
       return;
     }
     this.busy = true;
     try {
-      if (kind === DATA_IN) this.receive(arg as Uint8Array, start, end);
-      else this.input(kind, arg, start, end);
+      this.input(kind, arg, 0, 0);
       if (this.cmd !== 0 || this.due > this.deadline) this.settle();
     } finally {
       this.busy = false;
     }
-    if (this.thrown !== NOTHING_THROWN) this.rethrow();
+    this.rethrow();
   }
 
   private input(kind: number, arg: unknown, start: number, end: number): void {
@@ -493,7 +513,11 @@ export class MqttClient extends Session {
     }
   }
 
-  protected _published(packetId: number): void { this.report(PUBLISHED_CB, packetId); }
+  // Per QoS 1 message, so not through report(): the same, for one kind.
+  protected _published(packetId: number): void {
+    if (this.app > 0) { this.later(PUBLISHED_CB, 0, packetId); return; }
+    try { this.onPublished(packetId); } catch (e) { if (this.thrown === NOTHING_THROWN) this.thrown = e; }
+  }
 
   protected _error(err: MqttError): void {
     if (err.code === CONNECTION_LOST && this.reason) err = new MqttError(CONNECTION_LOST, err.message + ': ' + this.reason);

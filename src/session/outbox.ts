@@ -51,8 +51,10 @@ export class Outbox {
 
   /** Offset where len more bytes can be written now, or -1; nothing is committed until add(). */
   reserve(len: number): number {
-    const base = this.base, end = base + this.size, head = this.head, tail = this.tail;
+    const base = this.base;
+    // empty (a sensor's usual case, so checked first): from the start
     if (this.stored === 0) { this.head = this.tail = this.qhead = base; return len <= this.size ? base : -1; }
+    const end = base + this.size, head = this.head, tail = this.tail;
     if (tail > head) {
       if (tail + len <= end) return tail;
       return base + len <= head ? base : -1;
@@ -102,6 +104,12 @@ export class Outbox {
   /** PUBACK: forgets the entry; false when no message in flight has that id. */
   ack(id: number): boolean {
     const t = this.tab, n = this.inflight * 3;
+    if (n === 3 && this.stored === 1 && t[2] === id) {
+      // the only packet stored (a sensor's usual case): the ring is empty again
+      this.stored = this.inflight = this.sent = 0;
+      this.head = this.tail = this.qhead = this.base;
+      return true;
+    }
     for (let k = 2; k < n; k += 3) {
       if (t[k] === id) { this.forget(k / 3 | 0); return true; }
     }
@@ -112,7 +120,6 @@ export class Outbox {
   private forget(i: number): void {
     const t = this.tab;
     if (this.stored === 1) {
-      // the only packet stored (the usual case for a sensor): the ring is empty again
       this.stored = this.inflight = this.sent = 0;
       this.head = this.tail = this.qhead = this.base;
       return;

@@ -30,7 +30,7 @@
 //   have not been written on this link, and _connected() runs before the outbox is flushed.
 import { MqttError, INVALID_ARGUMENT, PACKET_TOO_LARGE, PROTOCOL_ERROR, CONNECTION_LOST, QUEUE_FULL, NOT_CONNECTED } from '../errors.js';
 import type { MqttErrorCode } from '../errors.js';
-import { CONNACK, PUBLISH, PUBACK, SUBACK, SUBACK_FAILURE, PACKET_NAMES } from '../codec/constants.js';
+import { CONNACK, PUBLISH, PUBACK, SUBACK, PINGRESP, SUBACK_FAILURE, PACKET_NAMES } from '../codec/constants.js';
 import { encodeConnect, encodePublish, encodeFilters } from '../codec/encode.js';
 import type { Will, ConnectFields } from '../codec/encode.js';
 import { utf8Length, writeUtf8, validateTopic } from '../codec/utf8.js';
@@ -130,6 +130,7 @@ export abstract class Session {
   private ptopics: (string | null)[];
   private pnext: number;
   private placed: number;
+  private pat: number;       // where the placed topic's bytes start
   private tmax: number; private p0: number; private pstore: number;
   private pv: Uint8Array | null; // the payload room: the buffer from p0 to the end of the transmit area
   private attempt: number;   // reconnect attempts since the last healthy link
@@ -181,6 +182,7 @@ export abstract class Session {
     this.ptopics = [null, null, null, null];
     this.pnext = 0;
     this.placed = -1;
+    this.pat = 0;
     this.rx = new Decoder(mem.subarray(tx, tx + rx));
     this.ob = new Outbox(mem, tx + rx, obSize, opt(o.maxInflight, 8));
     this.connectAt = tx + rx + obSize;
@@ -279,14 +281,7 @@ export abstract class Session {
     const due = this.deadline;
     if (now < due) return;
     const s = this.state;
-    if (s === WAITING) {
-      this.stats.reconnects++;
-      this.state = CONNECTING;
-      this.deadline = now + this.openTimeout;
-      this._open();
-    } else if (s === CONNECTING || s === HANDSHAKE) {
-      this.linkDown(new MqttError('CONNECT_TIMEOUT', 'no CONNACK within ' + this.openTimeout + ' ms'), true, WAITING, now);
-    } else if (s === CONNECTED) {
+    if (s === CONNECTED) { // (the keepalive check, the usual case, first)
       const half = this.keepalive / 2, io = this.io;
       if (this.pinged && !(io & RECV_BIT)) {
         this.linkDown(new MqttError('PING_TIMEOUT', 'no answer from the broker within ' + half * 3 + ' ms (keepalive ' + half / 500 + ' s): the link is dead'),
@@ -300,6 +295,13 @@ export abstract class Session {
         this.pinged = true;
         this.control(0xc0, -1);
       }
+    } else if (s === WAITING) {
+      this.stats.reconnects++;
+      this.state = CONNECTING;
+      this.deadline = now + this.openTimeout;
+      this._open();
+    } else if (s === CONNECTING || s === HANDSHAKE) {
+      this.linkDown(new MqttError('CONNECT_TIMEOUT', 'no CONNACK within ' + this.openTimeout + ' ms'), true, WAITING, now);
     }
   }
 
@@ -350,8 +352,11 @@ export abstract class Session {
       e = this.remember(topic);
       if (e < 0) return this.publishSlow(topic, payload, qos, retain === true);
     }
-    const mem = this.mem, from = this.pstore + e * (this.tmax + 1), tl = mem[from], p0 = this.p0, at = p0 - qos * 2 - tl;
+    const mem = this.mem, p0 = this.p0;
+    let at = this.pat;
     if (this.placed !== e * 2 + qos) {
+      const from = this.pstore + e * (this.tmax + 1), tl = mem[from];
+      at = this.pat = p0 - qos * 2 - tl;
       mem.copyWithin(at, from + 1, from + 1 + tl);
       mem[at - 2] = tl >> 8;
       mem[at - 1] = tl & 255;
@@ -391,12 +396,12 @@ export abstract class Session {
     }
     const ob = this.ob, len = end - h;
     if (len > ob.size) return PACKET_TOO_LARGE;
-    const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
+    let off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
     if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
     const id = this.allocId();
     mem[p0 - 2] = id >> 8;
     mem[p0 - 1] = id & 255;
-    if (retain) ob.replaceRetained(at, tl);
+    if (retain) off = this.replaceRetained(at, len);
     mem.copyWithin(off, h, end);
     return this.store(off, len, id, h);
   }
@@ -459,26 +464,41 @@ export abstract class Session {
     }
     const ob = this.ob;
     if (len > ob.size) return PACKET_TOO_LARGE;
-    const off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
+    let off = ob.inflight + ob.backlog < MAX_STORED ? ob.reserve(len) : -1;
     if (off < 0) { this.stats.dropped++; return QUEUE_FULL; }
     const id = this.allocId();
     encodePublish(mem, off, topic, payload, 1, retain, false, id);
     if (retain) {
       let p = off + 1;
       while (mem[p] & 128) p++;
-      ob.replaceRetained(p + 3, (mem[p + 1] << 8) | mem[p + 2]);
+      const at = this.replaceRetained(p + 3, len);
+      if (at !== off) mem.copyWithin(at, off, off + len);
+      off = at;
     }
     return this.store(off, len, id, -1);
   }
 
+  // Before a retained QoS 1 message whose topic is at `ts` (length in the 2 bytes before it) is
+  // stored: drops the older retained ones on that topic not yet written on this link, and returns
+  // where the len bytes go now. Asked again because dropping can empty the ring, which then starts
+  // over at its beginning: the place reserved before would leave the ring's head behind the packet.
+  private replaceRetained(ts: number, len: number): number {
+    const mem = this.mem, ob = this.ob;
+    ob.replaceRetained(ts, (mem[ts - 2] << 8) | mem[ts - 1]);
+    return ob.reserve(len); // dropping only frees room, so this succeeds
+  }
+
   // 1..65535, skipping ids still in use (in flight, or awaiting SUBACK/UNSUBACK).
   private allocId(): number {
+    const ob = this.ob, reqs = this.reqs;
     for (;;) {
       const id = this.nextId;
       this.nextId = id === 65535 ? 1 : id + 1;
-      if (this.ob.find(id) >= 0) continue;
+      // (a sensor's usual case, nothing in flight and no request waiting, is checked first)
+      if (ob.inflight === 0 && reqs.length === 0) return id;
+      if (ob.find(id) >= 0) continue;
       let used = false;
-      for (let i = 0; i < this.reqs.length; i++) if (this.reqs[i].id === id) used = true;
+      for (let i = 0; i < reqs.length; i++) if (reqs[i].id === id) used = true;
       if (!used) return id;
     }
   }
@@ -580,7 +600,7 @@ export abstract class Session {
           this.stats.acked++;
           if (ob.backlog > 0) this.flush();
           this._published(id);
-        } else this.onPacket();
+        } else if (type !== PINGRESP) this.onPacket(); // a PINGRESP is life, counted in io above
       } else if (r === DECODE_TOO_LARGE) {
         if (this.state !== CONNECTED) {
           this.linkDown(new MqttError(PROTOCOL_ERROR, 'PUBLISH received before CONNACK'), true, WAITING, this._now());

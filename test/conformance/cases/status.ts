@@ -32,6 +32,20 @@ export const statusCases: Case[] = [
         'PUBLISH dev/status q1 id=* retain "b"', 'onConnect false')],
   },
   {
+    // The ring of stored messages is empty for a moment while the newer status replaces the only
+    // one stored: the messages after it must still come out intact, even once the ring's space is
+    // reused (MqttClient corrupted "r" here until this case was written).
+    name: 'status: after replacing the only stored message, later messages survive reuse of the outbox and a resend',
+    steps: [publish('a', '1', 1, true, 'queued'), publish('a', '2', 1, true, 'queued'), publish('b', 'r', 1, false, 'queued'),
+      connect(), open(), send(connack()),
+      expect(DIAL, CONNECT_DEV1, 'onConnect false', 'PUBLISH a q1 id=2 retain "2"', 'PUBLISH b q1 id=3 "r"'), send(puback(2)),
+      publish('c', '4', 1, false, 'sent'), publish('c', '5', 1, false, 'sent'), publish('c', '6', 1, false, 'sent'),
+      expect('PUBLISH c q1 id=4 "4"', 'PUBLISH c q1 id=5 "5"', 'PUBLISH c q1 id=6 "6"'),
+      drop('ECONNRESET'), expect(err('CONNECTION_LOST'), 'onClose'), untilDial(1000), open(), send(connack()),
+      expect(DIAL, CONNECT_DEV1, 'onConnect false', 'PUBLISH b q1 id=3 dup "r"', 'PUBLISH c q1 id=4 dup "4"',
+        'PUBLISH c q1 id=5 dup "5"', 'PUBLISH c q1 id=6 dup "6"')],
+  },
+  {
     name: 'status: a status already written on this link is not replaced',
     steps: [...online(), publish('dev/status', 'a', 1, true, 'sent'), publish('dev/status', 'b', 1, true, 'sent'),
       expect('PUBLISH dev/status q1 id=1 retain "a"', 'PUBLISH dev/status q1 id=2 retain "b"')],
