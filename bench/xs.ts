@@ -5,7 +5,7 @@ import { bundle } from '../scripts/xs/bundle.js';
 import { startXs, meter, type XsWorker } from '../scripts/xs/worker.js';
 import { fmt, type Table, type Target } from './report.js';
 import type { PartBody } from './index.js';
-import { anchorsTable } from './xs-anchors.js';
+import { anchorsTables } from './xs-anchors.js';
 
 const LOOPS = 500;
 const WARMUP = 20;
@@ -76,7 +76,7 @@ export async function run(): Promise<PartBody> {
     targets.push({ name: 'XS heap slots per publish (QoS 0 and QoS 1+PUBACK), ' + name, target: '0',
       measured: fmt(r.qos0.slots, 2) + ' / ' + fmt(r.qos1.slots, 2), met: r.qos0.ok && r.qos1.ok ? worst === 0 : null });
   }
-  const together = anchorsTable(notes);
+  const together = anchorsTables(notes, targets);
   return {
     title: '2. XS cost per operation',
     method: [
@@ -85,9 +85,10 @@ export async function run(): Promise<PartBody> {
       '- Publishes are 16 bytes on `temp`. Incoming PUBLISH packets are QoS 0 on `temp`; the session\'s receive buffer is 2 KB so the 1 KB message is not oversize. For the client, the message goes to a handler registered with `subscribe(\'temp\', 0, handler)`. Keepalive: the clock advances by the keepalive (60 s), timers fire, PINGREQ goes out, PINGRESP comes in.',
       '- An incoming message is handed to the application as a view into the receive buffer (CONTRACTS.md); in XS `subarray()` makes a 4-slot typed-array object, so 4 slots per received message is the floor of that API. The topic string lives in XS\'s chunk heap, not in the slot count.',
       '- Compute units are XS\'s deterministic "computrons" (roughly bytecode steps), not time; heap slots are XS\'s 16/32-byte slots (strings and typed-array backing stores live in the separate chunk heap and are not in this count).',
-      '- Side by side (first table, when the workplace\'s XS meter `xsmeter` is at ../shared/xsmeter or XSMETER_DIR): our two clients and the anchors in one xsmeter run, each through its own public API over the same fake transport; the anchors\' sources are read from MODDABLE (a Moddable SDK checkout: its ECMA-419 client and its `mqtt` module) and ESPRUINO_DOCS (an EspruinoDocs checkout: `modules/MQTT.js`). A string payload costs our client 3 heap slots: the result object of the engine\'s `encodeInto`; a `Uint8Array` payload costs none (second table).',
+      '- Side by side (first table, when the workplace\'s XS meter `xsmeter` is at ../shared/xsmeter or XSMETER_DIR): our two clients and the anchors in one xsmeter run, each through its own public API over the same fake transport; the anchors\' sources are read from MODDABLE (a Moddable SDK checkout: its ECMA-419 client and its `mqtt` module) and ESPRUINO_DOCS (an EspruinoDocs checkout: `modules/MQTT.js`). A string payload costs our client 3 heap slots: the result object of the engine\'s `encodeInto`; a `Uint8Array` payload costs none (third table).',
+      '- Parts (second table): the same client and configuration, each layer of an operation called on its own (bench/xs/breakdown-adapter.js reaches into the client for that), so the floor under each side-by-side figure can be read off: what the harness itself costs, what calling into the client costs, what is per byte. Its fake platform has a one-slot timer, cheaper than the side-by-side adapter\'s, so its keepalive row is lower.',
     ],
-    tables: together ? [together, table] : [table],
+    tables: together.concat([table]),
     targets: targets,
     notes: notes,
   };

@@ -16,6 +16,7 @@ const SIZE = 'Code size';
 const ESPRUINO = 'Espruino memory';
 const REAL_XS = 'Real Moddable XS';
 const SIDE = 'Side by side';
+const PARTS = 'Where MqttClient';
 const ESP_USAGE = 'process.memory().usage';
 
 const CLIENT_ONLY = 'Client only — publishes per second';
@@ -72,6 +73,17 @@ export const FIGURES: Record<string, Source> = {
   'xs.target.slots.status': at({ part: XS, table: 'Targets', row: 'XS heap slots per publish (QoS 0 and QoS 1+PUBACK), client', column: 'status' }),
 
   // part 2: XS, side by side with the anchors (xsmeter)
+  // part 2: where MqttClient's units go (bench/xs/breakdown-adapter.js)
+  'xs.parts.p0.call': at({ part: XS, table: PARTS, row: '… calling publish()', column: 'units / slots' }),
+  'xs.parts.p0.encode': at({ part: XS, table: PARTS, row: '… the payload through', column: 'units / slots' }),
+  'xs.parts.p0.write': at({ part: XS, table: PARTS, row: '… the bytes to the transport', column: 'units / slots' }),
+  'xs.parts.harness.write': at({ part: XS, table: PARTS, row: '… … of which the fake socket', column: 'units / slots' }),
+  'xs.parts.puback.decode': at({ part: XS, table: PARTS, row: '… the PUBACK decoded', column: 'units / slots' }),
+  'xs.parts.in.entry': at({ part: XS, table: PARTS, row: '… a received chunk reaching the session', column: 'units / slots' }),
+  'xs.parts.in.decode': at({ part: XS, table: PARTS, row: '… the PUBLISH decoded', column: 'units / slots' }),
+  'xs.parts.in.decode1': at({ part: XS, table: PARTS, row: '… the same with the 1-byte topic', column: 'units / slots' }),
+  'xs.parts.in.dispatch': at({ part: XS, table: PARTS, row: '… dispatch', column: 'units / slots' }),
+  'xs.parts.ka.pingresp': at({ part: XS, table: PARTS, row: '… the PINGRESP received', column: 'units / slots' }),
   'xs.side.qos0.ours': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'MqttClient' }),
   'xs.side.qos0.ecma419': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable ECMA-419' }),
   'xs.side.qos0.mqtt': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable `mqtt`' }),
