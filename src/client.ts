@@ -72,7 +72,7 @@ const OPEN_IN = 5, DATA_IN = 6, CLOSE_IN = 7;
 // connect()/end() asked for from inside a callback, run once the current input is done
 const START = 1, END = 2;
 // topics whose handlers are remembered (as many as the decoder remembers topic strings)
-const MATCHES = 4;
+const MATCHES = 4, MATCHED = 2 * MATCHES; // MATCHED: entries of `matched`
 const NONE: Subscription[] = Object.freeze([]) as unknown as Subscription[]; // no handler matched
 const NO_WORK: unknown[] = Object.freeze([]) as unknown as unknown[]; // nothing deferred
 
@@ -492,14 +492,14 @@ export class MqttClient extends Session {
     const subs = this.subs, mt = this.matched;
     if (subs !== this.mSubs) { mt[0] = mt[2] = mt[4] = mt[6] = null; this.mSubs = subs; }
     let m = 0;
-    while (m < 2 * MATCHES && mt[m] !== topic) m += 2;
-    if (m === 2 * MATCHES) {
+    while (m < MATCHED && mt[m] !== topic) m += 2;
+    if (m === MATCHED) {
       let found: Subscription[] = NONE;
       for (let i = 0; i < subs.length; i++) {
         if (subs[i].handler !== null && topicMatches(subs[i].filter, topic)) { if (found === NONE) found = []; found.push(subs[i]); }
       }
       m = this.mNext;
-      this.mNext = (m + 2) % (2 * MATCHES);
+      this.mNext = (m + 2) % MATCHED;
       mt[m] = topic;
       mt[m + 1] = found;
     }
