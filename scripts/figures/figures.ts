@@ -84,6 +84,7 @@ export const FIGURES: Record<string, Source> = {
   'xs.parts.in.decode1': at({ part: XS, table: PARTS, row: '… the same with the 1-byte topic', column: 'units / slots' }),
   'xs.parts.in.dispatch': at({ part: XS, table: PARTS, row: '… dispatch', column: 'units / slots' }),
   'xs.parts.ka.pingresp': at({ part: XS, table: PARTS, row: '… the PINGRESP received', column: 'units / slots' }),
+  'xs.parts.held': leadingNumber(at({ part: XS, table: PARTS, row: 'MqttClient created', column: 'units / slots' })),
   'xs.side.qos0.ours': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'MqttClient' }),
   'xs.side.qos0.ecma419': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable ECMA-419' }),
   'xs.side.qos0.mqtt': at({ part: XS, table: SIDE, row: 'QoS 0 publish', column: 'Moddable `mqtt`' }),
