@@ -119,11 +119,6 @@ export class Outbox {
   // Removes in-flight entry i and frees ring space up to the oldest packet still live.
   private forget(i: number): void {
     const t = this.tab;
-    if (this.stored === 1) {
-      this.stored = this.inflight = this.sent = 0;
-      this.head = this.tail = this.qhead = this.base;
-      return;
-    }
     this.buf[t[i * 3]] = TOMBSTONE;
     if (i < this.inflight - 1) t.copyWithin(i * 3, i * 3 + 3, this.inflight * 3);
     this.inflight--;
