@@ -85,12 +85,16 @@ async function publishThroughLoss(t: any, kind: ClientKind, loss: number, count:
   }
   t.deepEqual(refused, [], 'every publish accepted into the outbox');
   const unique = () => new Set(s.obs.on(topic).map((m) => m.payload)).size;
-  // From 0.5 s on, every 2 s the link is also reset (RSTs for 500 ms), four times, so messages in
+  // Once a tenth of the messages is through (so the link is busy and most are still to come), and
+  // then every 2 s, the link is also reset (RSTs for 500 ms), four times at most, so messages in
   // flight are resent on a new connection through the same loss: that is where DUP and ids matter.
+  // (A first reset at a fixed time could come after a lucky fast run had finished, with nothing
+  // in flight to resend.)
   let resets = 0, done = false;
   const resetting = (async () => {
+    while (!done && unique() < count / 10) await delay(10);
     while (!done && resets < 4) {
-      await delay(resets === 0 ? 500 : 2000);
+      if (resets > 0) await delay(2000);
       if (done) break;
       s.ns.impair({ loss, reset: true });
       resets++;
