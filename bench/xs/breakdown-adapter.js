@@ -54,8 +54,8 @@
 	const ESP8266 = { host: "broker.test", port: 1883, clientId: "xsmeter", keepalive: 60,
 		receiveBufferSize: 512, transmitBufferSize: 256, outboxSize: 1024, maxInflight: 4, platform: platform };
 
-	let client = null, delivered = 0, lastTopic = "";
-	function onTemp(topic, payload, info) { delivered++; lastTopic = topic; }
+	let client = null, delivered = 0;
+	function onTemp(topic, payload, info) { delivered++; }
 
 	function ackLast() {
 		ACK[2] = lastWrite[lastStart + 8];
